@@ -1,0 +1,300 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-go/gatehouse/verify"
+)
+
+// BearerConfig configures NewBearer. Only Verifier is required; the zero
+// value of everything else is the safe choice.
+type BearerConfig struct {
+	// Verifier checks every token.
+	Verifier *verify.Verifier
+
+	// Realm is sent in WWW-Authenticate challenges. Default "api".
+	Realm string
+
+	// Scopes are required of every token (all of them). Per-route scopes can
+	// be added with RequireScope.
+	Scopes []string
+
+	// AllowFormToken also accepts a token in an
+	// application/x-www-form-urlencoded POST body ("access_token", RFC 6750
+	// §2.2). The body is read at most 64 KiB. Off by default.
+	AllowFormToken bool
+
+	// InsecureAllowQueryToken accepts a token in the URL query
+	// ("access_token", RFC 6750 §2.3). URLs end up in logs, browser history
+	// and Referer headers: use only when a client cannot send headers and
+	// the tokens are very short-lived. Off by default: such requests get 400.
+	InsecureAllowQueryToken bool
+
+	// ErrorResponder writes the response when a request is refused. It is
+	// called after the WWW-Authenticate header is set, with a *BearerError.
+	// Default: WriteBearerError.
+	ErrorResponder func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Logger receives one line per refused request (never the token).
+	// Default: no logging.
+	Logger *slog.Logger
+}
+
+// BearerError is a refused bearer request, as RFC 6750 §3 describes it.
+type BearerError struct {
+	Status      int    // 400, 401, 403 or 503
+	Code        string // "invalid_request", "invalid_token", "insufficient_scope", or "" (no token sent)
+	Description string // short, safe to show the client
+	Scope       string // the scopes required, for insufficient_scope
+	Err         error  // the cause, for logs and errors.Is; never shown to the client
+}
+
+func (e *BearerError) Error() string {
+	if e.Err != nil {
+		return "bearer: " + e.Description + ": " + e.Err.Error()
+	}
+	return "bearer: " + e.Description
+}
+
+func (e *BearerError) Unwrap() error { return e.Err }
+
+// Bearer returns middleware that lets a request through only with a valid
+// bearer token carrying every scope given; the token is then available to
+// handlers through Token and Claims. It panics if v is nil (at wiring time,
+// never while serving); use NewBearer for the other options.
+func Bearer(v *verify.Verifier, scopes ...string) func(http.Handler) http.Handler {
+	mw, err := NewBearer(BearerConfig{Verifier: v, Scopes: scopes})
+	if err != nil {
+		panic(err)
+	}
+	return mw
+}
+
+// NewBearer returns bearer-token middleware configured by c.
+func NewBearer(c BearerConfig) (func(http.Handler) http.Handler, error) {
+	if c.Verifier == nil {
+		return nil, errors.New("middleware: BearerConfig.Verifier is nil")
+	}
+	for _, s := range c.Scopes {
+		if s == "" || strings.ContainsAny(s, " \"\\") {
+			return nil, errors.New("middleware: a scope is empty or holds a space, quote or backslash")
+		}
+	}
+	b := &bearer{BearerConfig: c}
+	if b.Realm == "" {
+		b.Realm = "api"
+	}
+	b.Realm = quotable(b.Realm)
+	if b.ErrorResponder == nil {
+		b.ErrorResponder = WriteBearerError
+	}
+	b.scope = strings.Join(c.Scopes, " ")
+	return b.wrap, nil
+}
+
+type bearer struct {
+	BearerConfig
+	scope string
+}
+
+func (b *bearer) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, berr := b.extract(r)
+		if berr != nil {
+			b.refuse(w, r, berr)
+			return
+		}
+		t, err := b.Verifier.Verify(r.Context(), raw)
+		if err != nil {
+			b.refuse(w, r, verifyError(err))
+			return
+		}
+		if missing := missingScopes(t, b.Scopes); missing {
+			b.refuse(w, r, &BearerError{Status: http.StatusForbidden, Code: "insufficient_scope",
+				Description: "the token lacks a required scope", Scope: b.scope})
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenCtx, &tokenValue{t: t, b: b})))
+	})
+}
+
+// extract finds the one token of the request (RFC 6750 §2).
+func (b *bearer) extract(r *http.Request) (string, *BearerError) {
+	var tok string
+	places := 0
+	if hs := r.Header.Values("Authorization"); len(hs) > 0 {
+		if len(hs) > 1 {
+			return "", badRequest("more than one Authorization header")
+		}
+		scheme, rest, _ := strings.Cut(hs[0], " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			tok = strings.TrimLeft(rest, " ")
+			if !isB64Token(tok) {
+				return "", badRequest("the Authorization header is not \"Bearer <token>\"")
+			}
+			places++
+		}
+	}
+	if q := r.URL.Query(); q.Has("access_token") {
+		if !b.InsecureAllowQueryToken {
+			return "", badRequest("access tokens in the URL are not accepted; send an Authorization: Bearer header")
+		}
+		if len(q["access_token"]) > 1 {
+			return "", badRequest("more than one access_token parameter")
+		}
+		tok = q.Get("access_token")
+		places++
+	}
+	if b.AllowFormToken && r.Method != http.MethodGet && r.Method != http.MethodHead && isForm(r) {
+		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return "", badRequest("the form body could not be read")
+		}
+		if vs := r.PostForm["access_token"]; len(vs) > 0 {
+			if len(vs) > 1 {
+				return "", badRequest("more than one access_token parameter")
+			}
+			tok = vs[0]
+			places++
+		}
+	}
+	switch places {
+	case 0:
+		return "", &BearerError{Status: http.StatusUnauthorized, Description: "a bearer token is required"}
+	case 1:
+		if tok == "" {
+			return "", badRequest("the access token is empty")
+		}
+		return tok, nil
+	}
+	return "", badRequest("the request carries a token in more than one place")
+}
+
+// refuse sets the challenge and hands the error to the responder.
+func (b *bearer) refuse(w http.ResponseWriter, r *http.Request, e *BearerError) {
+	if b.Logger != nil {
+		b.Logger.LogAttrs(r.Context(), slog.LevelInfo, "bearer: request refused",
+			slog.Int("status", e.Status), slog.String("reason", e.Error()), slog.String("path", r.URL.Path))
+	}
+	if e.Status != http.StatusServiceUnavailable {
+		w.Header().Set("WWW-Authenticate", challenge(b.Realm, e))
+	}
+	b.ErrorResponder(w, r, e)
+}
+
+// challenge builds the WWW-Authenticate value (RFC 6750 §3).
+func challenge(realm string, e *BearerError) string {
+	var sb strings.Builder
+	sb.WriteString(`Bearer realm="`)
+	sb.WriteString(realm)
+	sb.WriteByte('"')
+	if e.Code != "" {
+		sb.WriteString(`, error="`)
+		sb.WriteString(e.Code)
+		sb.WriteString(`", error_description="`)
+		sb.WriteString(quotable(e.Description))
+		sb.WriteByte('"')
+	}
+	if e.Scope != "" {
+		sb.WriteString(`, scope="`)
+		sb.WriteString(e.Scope)
+		sb.WriteByte('"')
+	}
+	return sb.String()
+}
+
+// WriteBearerError is the default responder: the status and a small JSON body
+// {"error": …, "error_description": …}. It never writes a token, a remote
+// body or an internal error message.
+func WriteBearerError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *BearerError
+	if !errors.As(err, &e) {
+		e = &BearerError{Status: http.StatusUnauthorized, Code: "invalid_token", Description: "the token is invalid"}
+	}
+	code := e.Code
+	if code == "" && e.Status == http.StatusUnauthorized {
+		code = "unauthorized"
+	}
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
+	writeJSONError(w, e.Status, code, e.Description)
+}
+
+// verifyError maps a Verify error to its RFC 6750 answer.
+func verifyError(err error) *BearerError {
+	if errors.Is(err, verify.ErrUnavailable) {
+		return &BearerError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
+			Description: "the token issuer's keys are unavailable; try again later", Err: err}
+	}
+	desc := "the token is invalid"
+	if errors.Is(err, verify.ErrInvalid) {
+		// The verify messages are fixed strings naming the failed check.
+		desc = err.Error()
+	}
+	return &BearerError{Status: http.StatusUnauthorized, Code: "invalid_token", Description: desc, Err: err}
+}
+
+func badRequest(desc string) *BearerError {
+	return &BearerError{Status: http.StatusBadRequest, Code: "invalid_request", Description: desc}
+}
+
+func missingScopes(t *verify.Token, want []string) bool {
+	for _, s := range want {
+		if !t.HasScope(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isB64Token reports whether s matches RFC 6750's b64token.
+func isB64Token(s string) bool {
+	if s == "" {
+		return false
+	}
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
+			continue
+		}
+		break
+	}
+	for ; i < len(s) && s[i] == '='; i++ {
+	}
+	return i == len(s)
+}
+
+func isForm(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// quotable drops the characters RFC 6750 §3 does not allow inside a quoted
+// challenge value (", \ and controls).
+func quotable(s string) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' {
+			sb.WriteByte(c)
+		}
+	}
+	return sb.String()
+}

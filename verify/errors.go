@@ -1,0 +1,70 @@
+package verify
+
+import "errors"
+
+// Sentinel errors. Every error returned by Verify, VerifyIDToken and Discover
+// matches one of them with errors.Is, and its message says which check failed.
+var (
+	// ErrInvalid means the token failed a check: malformed, wrong algorithm,
+	// bad signature, wrong issuer or audience, unknown key, and so on.
+	// A bearer API answers 401 invalid_token.
+	ErrInvalid = errors.New("invalid token")
+
+	// ErrExpired means the token was authentic but its exp (plus leeway) has
+	// passed. Errors that match ErrExpired also match ErrInvalid.
+	ErrExpired = errors.New("token expired")
+
+	// ErrUnavailable means the issuer's keys or metadata could not be
+	// fetched, so the token could not be judged either way. A bearer API
+	// answers 503, never 401: the client did nothing wrong.
+	ErrUnavailable = errors.New("issuer unavailable")
+
+	// ErrMetadata means a provider's discovery document was unusable: not
+	// JSON, its issuer differs from the configured one, or an endpoint is
+	// not https.
+	ErrMetadata = errors.New("invalid provider metadata")
+)
+
+// checkError is a failed check: a fixed message plus the sentinels it matches.
+// The messages are fixed strings so the rejection path allocates nothing.
+type checkError struct {
+	msg  string
+	kind []error
+}
+
+func (e *checkError) Error() string   { return e.msg }
+func (e *checkError) Unwrap() []error { return e.kind }
+
+func invalid(msg string) error { return &checkError{msg: "invalid token: " + msg, kind: []error{ErrInvalid}} }
+
+// Pre-built rejections: one value per failed check.
+var (
+	errTooLarge     = invalid("larger than the configured maximum size")
+	errJWE          = invalid("encrypted JWTs (JWE) are not accepted")
+	errSegments     = invalid("not a compact JWS (header.payload.signature)")
+	errUnsigned     = invalid("unsigned token (empty signature)")
+	errHeaderB64    = invalid("header is not base64url")
+	errHeaderJSON   = invalid("header is not a JSON object")
+	errPayloadB64   = invalid("payload is not base64url")
+	errPayloadJSON  = invalid("payload is not a JSON claims object")
+	errSigB64       = invalid("signature is not base64url")
+	errAlgNone      = invalid(`alg "none" is never accepted`)
+	errAlg          = invalid("alg is not in the allowed list")
+	errCrit         = invalid("crit header names an extension this verifier does not understand")
+	errB64          = invalid("unencoded payloads (b64:false) are not accepted")
+	errType         = invalid("typ header does not match the required type")
+	errIssuer       = invalid("iss is not a trusted issuer")
+	errNoKey        = invalid("no key in the issuer's key set matches the token's kid and alg")
+	errSignature    = invalid("signature does not verify")
+	errNoExp        = invalid("exp claim is missing")
+	errNotYet       = invalid("nbf is in the future")
+	errIatFuture    = invalid("iat is in the future")
+	errNoIat        = invalid("iat claim is missing")
+	errAudience     = invalid("aud does not contain an accepted audience")
+	errNoSub        = invalid("sub claim is missing")
+	errNonce        = invalid("nonce does not match the one sent with the login request")
+	errAzp          = invalid("azp is not this client")
+	errAtHash       = invalid("at_hash does not match the access token")
+	errClaimRange   = invalid("a time claim is out of range")
+	errExpiredToken = &checkError{msg: "token expired: exp is in the past", kind: []error{ErrExpired, ErrInvalid}}
+)

@@ -1,0 +1,272 @@
+package verify
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lestrrat-go/httprc/v3"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+)
+
+// minRSABits is the smallest RSA modulus a published key may have.
+const minRSABits = 2048
+
+// errRateLimited reports that a key-miss refresh happened too recently.
+var errRateLimited = errors.New("key set refreshed too recently")
+
+// keySet is one issuer's signing keys. jwx's jwk.Cache fetches and refreshes
+// the JWKS in the background (honouring Cache-Control between KeyRefreshMin
+// and KeyRefreshMax, keeping the last good set when a fetch fails). On top of
+// it, a token naming a kid the set lacks triggers one immediate refresh:
+// single-flight, at most one per KeyMissInterval, never waited on by requests
+// whose keys are known.
+type keySet struct {
+	url     string
+	cache   *jwk.Cache
+	res     *httprc.ResourceBase[jwk.Set]
+	every   time.Duration // KeyMissInterval
+	timeout time.Duration // bound of one refresh
+	stop    context.CancelFunc
+
+	snap atomic.Pointer[keySnapshot]
+
+	mu       sync.Mutex // guards what follows, and snapshot rebuilds
+	inflight *refreshCall
+	lastMiss time.Time
+}
+
+// keySnapshot is the usable keys of one fetched jwk.Set.
+type keySnapshot struct {
+	set   jwk.Set // identity of the set it was built from
+	byKID map[string][]*publicKey
+	all   []*publicKey
+	gen   uint64 // bumped on every change; verified-token caches key on it
+}
+
+// publicKey is one usable verification key, already exported to its crypto
+// type so the hot path never converts.
+type publicKey struct {
+	kid string
+	alg string // the JWK's own alg; "" when it does not say
+	key any    // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
+}
+
+type refreshCall struct {
+	done chan struct{}
+	err  error
+}
+
+func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	cache, err := jwk.NewCache(ctx, httprc.NewClient())
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("verify: starting the key cache: %w", err)
+	}
+	minI, maxI := orDefault(cfg.KeyRefreshMin, 15*time.Minute), orDefault(cfg.KeyRefreshMax, 24*time.Hour)
+	if maxI < minI {
+		maxI = minI
+	}
+	err = cache.Register(ctx, u,
+		jwk.WithHTTPClient(client),
+		jwk.WithMinInterval(minI),
+		jwk.WithMaxInterval(maxI),
+		jwk.WithMaxFetchBodySize(maxBody),
+		jwk.WithIgnoreParseError(true),
+		jwk.WithWaitReady(false),
+	)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("verify: registering %s: %w", u, err)
+	}
+	res, err := cache.LookupResource(ctx, u)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("verify: registering %s: %w", u, err)
+	}
+	ks := &keySet{url: u, cache: cache, res: res, every: orDefault(cfg.KeyMissInterval, 30*time.Second), timeout: client.Timeout, stop: stop}
+	ks.snap.Store(&keySnapshot{})
+	return ks, nil
+}
+
+func (k *keySet) close() { k.stop() }
+
+// current returns the snapshot of the newest fetched set.
+func (k *keySet) current() *keySnapshot {
+	s := k.snap.Load()
+	set := k.res.Resource()
+	if set == nil || set == s.set {
+		return s
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s = k.snap.Load(); s.set == set {
+		return s
+	}
+	ns := buildSnapshot(set, s.gen+1)
+	k.snap.Store(ns)
+	return ns
+}
+
+// lookup returns the keys that may have signed a token with this kid and alg,
+// refreshing the set once when none does.
+func (k *keySet) lookup(ctx context.Context, kid, alg string) (*keySnapshot, []*publicKey, error) {
+	s := k.current()
+	if ks := s.match(kid, alg); len(ks) > 0 {
+		return s, ks, nil
+	}
+	err := k.refresh(ctx)
+	s = k.current()
+	if ks := s.match(kid, alg); len(ks) > 0 {
+		return s, ks, nil
+	}
+	switch {
+	case err == nil, errors.Is(err, errRateLimited) && len(s.all) > 0:
+		return s, nil, errNoKey
+	case errors.Is(err, errRateLimited):
+		return s, nil, fmt.Errorf("%w: no keys fetched yet from %s", ErrUnavailable, k.url)
+	default:
+		return s, nil, fmt.Errorf("%w: fetching keys from %s: %w", ErrUnavailable, k.url, err)
+	}
+}
+
+// refresh fetches the key set now, unless a fetch is under way (then it
+// waits for that one) or one was started less than k.every ago.
+func (k *keySet) refresh(ctx context.Context) error {
+	k.mu.Lock()
+	c := k.inflight
+	if c == nil {
+		if !k.lastMiss.IsZero() && time.Since(k.lastMiss) < k.every {
+			k.mu.Unlock()
+			return errRateLimited
+		}
+		k.lastMiss = time.Now()
+		c = &refreshCall{done: make(chan struct{})}
+		k.inflight = c
+		go k.fetch(c)
+	}
+	k.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fetch runs one refresh, detached from any one request so a caller that
+// gives up does not cancel it for the others.
+func (k *keySet) fetch(c *refreshCall) {
+	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
+	defer cancel()
+	_, c.err = k.cache.Refresh(ctx, k.url)
+	k.mu.Lock()
+	k.inflight = nil
+	k.mu.Unlock()
+	close(c.done)
+}
+
+// match returns the candidate keys for a token's kid and alg.
+func (s *keySnapshot) match(kid, alg string) []*publicKey {
+	if kid != "" {
+		var out []*publicKey
+		for _, pk := range s.byKID[kid] {
+			if pk.fits(alg) {
+				if out == nil && len(s.byKID[kid]) == 1 {
+					return s.byKID[kid]
+				}
+				out = append(out, pk)
+			}
+		}
+		return out
+	}
+	var out []*publicKey
+	for _, pk := range s.all {
+		if pk.fits(alg) {
+			out = append(out, pk)
+		}
+	}
+	return out
+}
+
+// fits reports whether the key may verify alg: its own alg, when set, must
+// equal alg, and its type and curve must be the ones alg names.
+func (pk *publicKey) fits(alg string) bool {
+	if pk.alg != "" && pk.alg != alg {
+		return false
+	}
+	switch key := pk.key.(type) {
+	case *rsa.PublicKey:
+		switch alg {
+		case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
+			return true
+		}
+	case *ecdsa.PublicKey:
+		switch alg {
+		case "ES256":
+			return key.Curve == elliptic.P256()
+		case "ES384":
+			return key.Curve == elliptic.P384()
+		case "ES512":
+			return key.Curve == elliptic.P521()
+		}
+	case ed25519.PublicKey:
+		return alg == "EdDSA" || alg == "Ed25519"
+	}
+	return false
+}
+
+// buildSnapshot exports the usable keys of set: signing keys (use absent or
+// "sig") of type RSA (2048 bits or more), EC or Ed25519. Symmetric keys in a
+// JWKS are never used.
+func buildSnapshot(set jwk.Set, gen uint64) *keySnapshot {
+	s := &keySnapshot{set: set, byKID: map[string][]*publicKey{}, gen: gen}
+	for i := range set.Len() {
+		key, ok := set.Key(i)
+		if !ok {
+			continue
+		}
+		if use, ok := key.KeyUsage(); ok && use != "sig" {
+			continue
+		}
+		raw, err := jwk.PublicRawKeyOf(key)
+		if err != nil {
+			continue
+		}
+		switch r := raw.(type) {
+		case *rsa.PublicKey:
+			if r.N.BitLen() < minRSABits {
+				continue
+			}
+		case *ecdsa.PublicKey, ed25519.PublicKey:
+		default:
+			continue
+		}
+		pk := &publicKey{key: raw}
+		if kid, ok := key.KeyID(); ok {
+			pk.kid = kid
+		}
+		if alg, ok := key.Algorithm(); ok {
+			pk.alg = alg.String()
+		}
+		s.all = append(s.all, pk)
+		s.byKID[pk.kid] = append(s.byKID[pk.kid], pk)
+	}
+	return s
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

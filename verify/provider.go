@@ -1,0 +1,275 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxBody caps every document read from a provider: discovery, metadata and
+// key sets.
+const maxBody = 1 << 20
+
+// defaultTimeout bounds every outbound call when the caller's HTTP client has
+// no timeout of its own.
+const defaultTimeout = 10 * time.Second
+
+// Metadata is a provider's published configuration (OpenID Connect Discovery
+// 1.0 and RFC 8414). Only the fields Gatehouse uses are named; Raw keeps the
+// whole document.
+type Metadata struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint,omitempty"`
+	TokenEndpoint                              string   `json:"token_endpoint,omitempty"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`
+	JWKSURI                                    string   `json:"jwks_uri,omitempty"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`
+	ScopesSupported                            []string `json:"scopes_supported,omitempty"`
+	ResponseTypesSupported                     []string `json:"response_types_supported,omitempty"`
+	GrantTypesSupported                        []string `json:"grant_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
+	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported,omitempty"`
+	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported,omitempty"`
+
+	// Raw is the document as received; nil for metadata given by hand.
+	Raw json.RawMessage `json:"-"`
+}
+
+// ProviderConfig configures a Provider. Only Issuer is required.
+type ProviderConfig struct {
+	// Issuer is the exact issuer identifier: the iss of every token the
+	// provider signs, and the base of its discovery document.
+	Issuer string
+
+	// Metadata, when non-nil, is used as it is and nothing is discovered:
+	// for plain OAuth 2.0 providers or providers without a discovery
+	// document. Its Issuer must equal Issuer (or be empty).
+	Metadata *Metadata
+
+	// HTTPClient makes every request to the provider. Default: a client
+	// with a 10 s timeout. A client without a timeout gets one per request.
+	HTTPClient *http.Client
+
+	// KeyRefreshMin and KeyRefreshMax bound the periodic key-set refresh,
+	// which otherwise follows the JWKS response's Cache-Control max-age.
+	// Defaults: 15 minutes and 24 hours.
+	KeyRefreshMin, KeyRefreshMax time.Duration
+
+	// KeyMissInterval is the least time between two key-set fetches caused
+	// by tokens naming an unknown kid (a key rotated in). Default 30 s.
+	// Unknown kids inside the window are rejected at once, never queued.
+	KeyMissInterval time.Duration
+
+	// InsecureAllowHTTP accepts http:// issuer and endpoint URLs on hosts
+	// other than loopback. Safe only on a private network you control;
+	// loopback hosts (127.0.0.0/8, ::1, localhost) are always allowed.
+	InsecureAllowHTTP bool
+}
+
+// Provider is one trusted issuer: its metadata and its signing keys, kept
+// fresh in the background. Create it with Discover or NewProvider; it is safe
+// for concurrent use. Close it when done to stop the key refresh.
+type Provider struct {
+	md     Metadata
+	client *http.Client
+	keys   *keySet // nil when the provider publishes no jwks_uri
+}
+
+// Discover fetches the issuer's OpenID Connect discovery document
+// (/.well-known/openid-configuration), falling back to RFC 8414 metadata
+// (/.well-known/oauth-authorization-server), checks that its issuer equals
+// issuer exactly, and starts the key-set cache. c may be nil.
+//
+// Errors match ErrUnavailable (the provider could not be reached or answered
+// 5xx) or ErrMetadata (the document is unusable).
+func Discover(ctx context.Context, issuer string, c *http.Client) (*Provider, error) {
+	return NewProvider(ctx, ProviderConfig{Issuer: issuer, HTTPClient: c})
+}
+
+// NewProvider creates a Provider from cfg, discovering its metadata unless
+// cfg.Metadata is set.
+func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
+	if err := checkURL("issuer", cfg.Issuer, cfg.InsecureAllowHTTP); err != nil {
+		return nil, err
+	}
+	client := httpClient(cfg.HTTPClient)
+	var md Metadata
+	if cfg.Metadata != nil {
+		md = *cfg.Metadata
+		if md.Issuer == "" {
+			md.Issuer = cfg.Issuer
+		}
+	} else {
+		var err error
+		if md, err = discover(ctx, client, cfg.Issuer); err != nil {
+			return nil, err
+		}
+	}
+	if md.Issuer != cfg.Issuer {
+		return nil, fmt.Errorf("%w: issuer %q in the metadata differs from the configured issuer %q", ErrMetadata, md.Issuer, cfg.Issuer)
+	}
+	for _, e := range []struct{ name, u string }{
+		{"authorization_endpoint", md.AuthorizationEndpoint},
+		{"token_endpoint", md.TokenEndpoint},
+		{"userinfo_endpoint", md.UserinfoEndpoint},
+		{"jwks_uri", md.JWKSURI},
+		{"end_session_endpoint", md.EndSessionEndpoint},
+		{"revocation_endpoint", md.RevocationEndpoint},
+	} {
+		if e.u == "" {
+			continue
+		}
+		if err := checkURL(e.name, e.u, cfg.InsecureAllowHTTP); err != nil {
+			return nil, err
+		}
+	}
+	p := &Provider{md: md, client: client}
+	if md.JWKSURI != "" {
+		ks, err := newKeySet(md.JWKSURI, client, cfg)
+		if err != nil {
+			return nil, err
+		}
+		p.keys = ks
+	}
+	return p, nil
+}
+
+// Metadata returns a copy of the provider's metadata.
+func (p *Provider) Metadata() Metadata { return p.md }
+
+// Issuer returns the provider's issuer identifier.
+func (p *Provider) Issuer() string { return p.md.Issuer }
+
+// HTTPClient returns the client the provider uses for its own requests.
+func (p *Provider) HTTPClient() *http.Client { return p.client }
+
+// Close stops the background key refresh. A closed Provider still verifies
+// with the keys it last fetched.
+func (p *Provider) Close() {
+	if p.keys != nil {
+		p.keys.close()
+	}
+}
+
+// discover tries OpenID discovery, then RFC 8414.
+func discover(ctx context.Context, client *http.Client, issuer string) (Metadata, error) {
+	oidc := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+	md, status, err := fetchMetadata(ctx, client, oidc)
+	if err == nil || status < 400 || status >= 500 {
+		return md, err
+	}
+	// RFC 8414 §3.1: the well-known segment goes between host and path.
+	u, _ := url.Parse(issuer) // already validated
+	u.Path = "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.Path, "/")
+	md, _, err2 := fetchMetadata(ctx, client, u.String())
+	if err2 != nil {
+		return Metadata{}, fmt.Errorf("%w (OpenID discovery: %v)", err2, err)
+	}
+	return md, nil
+}
+
+// fetchMetadata GETs one metadata document. status is the HTTP status, or 0
+// when no response came.
+func fetchMetadata(ctx context.Context, client *http.Client, u string) (Metadata, int, error) {
+	body, status, err := getJSON(ctx, client, u)
+	if err != nil {
+		return Metadata{}, status, err
+	}
+	var md Metadata
+	if err := json.Unmarshal(body, &md); err != nil {
+		return Metadata{}, status, fmt.Errorf("%w: %s is not a JSON metadata document", ErrMetadata, u)
+	}
+	md.Raw = body
+	return md, status, nil
+}
+
+// getJSON GETs u with a bounded read. Network failures and 5xx match
+// ErrUnavailable; other non-200 statuses match ErrMetadata.
+func getJSON(ctx context.Context, client *http.Client, u string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: bad URL %q", ErrMetadata, u)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, u, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	switch {
+	case err != nil:
+		return nil, resp.StatusCode, fmt.Errorf("%w: reading %s: %w", ErrUnavailable, u, err)
+	case resp.StatusCode >= 500:
+		return nil, resp.StatusCode, fmt.Errorf("%w: GET %s answered %d", ErrUnavailable, u, resp.StatusCode)
+	case resp.StatusCode != http.StatusOK:
+		return nil, resp.StatusCode, fmt.Errorf("%w: GET %s answered %d", ErrMetadata, u, resp.StatusCode)
+	case len(body) > maxBody:
+		return nil, resp.StatusCode, fmt.Errorf("%w: %s is larger than %d bytes", ErrMetadata, u, maxBody)
+	}
+	return body, resp.StatusCode, nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// httpClient returns c, or a default, always with a timeout.
+func httpClient(c *http.Client) *http.Client {
+	if c == nil {
+		return &http.Client{Timeout: defaultTimeout}
+	}
+	if c.Timeout == 0 {
+		cc := *c
+		cc.Timeout = defaultTimeout
+		return &cc
+	}
+	return c
+}
+
+// checkURL requires an absolute https URL, or http on a loopback host.
+func checkURL(what, raw string, allowHTTP bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%w: %s %q is not an absolute URL", ErrMetadata, what, raw)
+	}
+	if u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%w: %s %q must not carry a fragment or user info", ErrMetadata, what, raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if allowHTTP || IsLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%w: %s %q must use https (http is allowed only for loopback hosts)", ErrMetadata, what, raw)
+	}
+	return fmt.Errorf("%w: %s %q must use https", ErrMetadata, what, raw)
+}
+
+// IsLoopback reports whether host (without port) names the local machine:
+// localhost, 127.0.0.0/8 or ::1.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

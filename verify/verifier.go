@@ -1,0 +1,318 @@
+package verify
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
+)
+
+// DefaultAlgorithms are the algorithms accepted when Config.Algorithms is
+// empty: every asymmetric JWS algorithm of RFC 7518 plus EdDSA.
+var DefaultAlgorithms = []string{
+	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512", "EdDSA",
+}
+
+// hmacAlgorithms may be used only with Config.HMACKey.
+var hmacAlgorithms = []string{"HS256", "HS384", "HS512"}
+
+// Config configures a Verifier. Its zero value is strict: it needs at least
+// an audience (or InsecureSkipAudience) before NewVerifier accepts it.
+type Config struct {
+	// Audiences lists the accepted "aud" values for access tokens: a token
+	// passes when its aud contains at least one of them.
+	Audiences []string
+
+	// InsecureSkipAudience lets Verify accept tokens whatever their aud.
+	// Safe only when the issuer signs tokens for this API alone; otherwise
+	// a token minted for another service is accepted here.
+	InsecureSkipAudience bool
+
+	// ClientID is this application's OAuth client ID, the audience
+	// VerifyIDToken requires. Needed only for ID tokens.
+	ClientID string
+
+	// Algorithms is the allowlist of JWS "alg" values. Default:
+	// DefaultAlgorithms. "none" is never accepted; HS256/384/512 only with
+	// HMACKey.
+	Algorithms []string
+
+	// HMACKey is a shared secret for HS256/HS384/HS512 tokens. When set,
+	// those algorithms are accepted (with this key only, never with a key
+	// from a JWKS). Use at least 32 random bytes.
+	HMACKey []byte
+
+	// Leeway absorbs clock skew in exp, nbf and iat. Zero means 60 s; a
+	// negative value means none.
+	Leeway time.Duration
+
+	// Type, when set, is the required "typ" header, compared without case
+	// and with or without the "application/" prefix: "at+jwt" requires
+	// RFC 9068 access tokens.
+	Type string
+
+	// MaxTokenSize rejects longer tokens before any parsing. Default 16 KiB.
+	MaxTokenSize int
+
+	// Now returns the current time; for tests. Default time.Now.
+	Now func() time.Time
+}
+
+// Verifier verifies JWTs signed by one or more trusted providers. It is safe
+// for concurrent use and does no I/O until a token needs keys.
+type Verifier struct {
+	issuers   map[string]*Provider
+	audiences []string
+	skipAud   bool
+	clientID  string
+	algs      []string
+	hmacKey   []byte
+	leeway    time.Duration
+	typ       string
+	maxSize   int
+	now       func() time.Time
+}
+
+// NewVerifier returns a Verifier trusting tokens from the given providers.
+// A token is matched to its provider by its exact "iss"; the keys come only
+// from that provider's own key set, never from a URL the token names.
+func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
+	if len(trusted) == 0 {
+		return nil, errors.New("verify: NewVerifier needs at least one trusted Provider")
+	}
+	v := &Verifier{
+		issuers:   make(map[string]*Provider, len(trusted)),
+		audiences: slices.Clone(c.Audiences),
+		skipAud:   c.InsecureSkipAudience,
+		clientID:  c.ClientID,
+		hmacKey:   slices.Clone(c.HMACKey),
+		leeway:    c.Leeway,
+		maxSize:   c.MaxTokenSize,
+		now:       c.Now,
+	}
+	for _, p := range trusted {
+		if p == nil {
+			return nil, errors.New("verify: NewVerifier got a nil Provider")
+		}
+		if _, dup := v.issuers[p.md.Issuer]; dup {
+			return nil, fmt.Errorf("verify: issuer %q is listed twice", p.md.Issuer)
+		}
+		v.issuers[p.md.Issuer] = p
+	}
+	if len(v.audiences) == 0 && !v.skipAud && v.clientID == "" {
+		return nil, errors.New("verify: Config.Audiences is empty: set the audience your API expects (or InsecureSkipAudience)")
+	}
+	if slices.Contains(v.audiences, "") {
+		return nil, errors.New("verify: Config.Audiences holds an empty string")
+	}
+	switch {
+	case v.leeway == 0:
+		v.leeway = 60 * time.Second
+	case v.leeway < 0:
+		v.leeway = 0
+	}
+	if v.maxSize <= 0 {
+		v.maxSize = 16 << 10
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if c.Type != "" {
+		v.typ = normalizeType(c.Type)
+	}
+	v.algs = c.Algorithms
+	if len(v.algs) == 0 {
+		v.algs = slices.Clone(DefaultAlgorithms)
+		if len(v.hmacKey) > 0 {
+			v.algs = append(v.algs, hmacAlgorithms...)
+		}
+	}
+	for _, a := range v.algs {
+		switch {
+		case strings.EqualFold(a, "none"):
+			return nil, errors.New(`verify: alg "none" cannot be allowed`)
+		case slices.Contains(hmacAlgorithms, a):
+			if len(v.hmacKey) == 0 {
+				return nil, fmt.Errorf("verify: %s needs Config.HMACKey", a)
+			}
+		case !slices.Contains(DefaultAlgorithms, a) && a != "Ed25519":
+			return nil, fmt.Errorf("verify: unknown algorithm %q", a)
+		}
+	}
+	if len(v.hmacKey) > 0 && len(v.hmacKey) < 32 {
+		return nil, errors.New("verify: Config.HMACKey must be at least 32 bytes")
+	}
+	return v, nil
+}
+
+// Verify checks an access token and returns its claims. The checks, in order:
+// size; compact JWS form (a JWE is rejected); header: alg in the allowlist,
+// no crit, no b64:false, typ when configured; iss is a trusted issuer; the
+// signature, with a key from that issuer's key set matching kid and alg
+// (jku, x5u, x5c and jwk headers are ignored); exp present and not past; nbf
+// and iat not in the future (all with leeway); aud holds an accepted audience.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
+	t, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if !v.skipAud && !containsAny(t.Audience, v.audiences) {
+		return nil, errAudience
+	}
+	return t, nil
+}
+
+// header is the protected JWS header. Key-carrying headers (jku, jwk, x5u,
+// x5c) are deliberately not read.
+type header struct {
+	Alg  string          `json:"alg"`
+	Kid  string          `json:"kid"`
+	Typ  string          `json:"typ"`
+	Enc  string          `json:"enc"`
+	Crit json.RawMessage `json:"crit"`
+	B64  *bool           `json:"b64"`
+}
+
+// verify runs every check but the audience one.
+func (v *Verifier) verify(ctx context.Context, raw string) (*Token, error) {
+	if len(raw) > v.maxSize {
+		return nil, errTooLarge
+	}
+	d1 := strings.IndexByte(raw, '.')
+	d2 := strings.LastIndexByte(raw, '.')
+	if d1 < 0 || d1 == d2 {
+		return nil, errSegments
+	}
+	if strings.Count(raw, ".") != 2 {
+		if strings.Count(raw, ".") == 4 {
+			return nil, errJWE
+		}
+		return nil, errSegments
+	}
+	if d2 == len(raw)-1 {
+		return nil, errUnsigned
+	}
+	var h header
+	hb, err := b64.DecodeString(raw[:d1])
+	if err != nil {
+		return nil, errHeaderB64
+	}
+	if json.Unmarshal(hb, &h) != nil {
+		return nil, errHeaderJSON
+	}
+	if err := v.checkHeader(&h); err != nil {
+		return nil, err
+	}
+	payload, err := b64.DecodeString(raw[d1+1 : d2])
+	if err != nil {
+		return nil, errPayloadB64
+	}
+	c := new(claims)
+	if len(payload) == 0 || payload[0] != '{' || json.Unmarshal(payload, c) != nil {
+		return nil, errPayloadJSON
+	}
+	sig, err := b64.DecodeString(raw[d2+1:])
+	if err != nil {
+		return nil, errSigB64
+	}
+	p, ok := v.issuers[c.Iss]
+	if !ok {
+		return nil, errIssuer
+	}
+	if err := v.checkSignature(ctx, p, &h, []byte(raw[:d2]), sig); err != nil {
+		return nil, err
+	}
+	t, err := newToken(raw, &h, payload, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkTimes(t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (v *Verifier) checkHeader(h *header) error {
+	switch {
+	case h.Enc != "":
+		return errJWE
+	case h.Alg == "" || strings.EqualFold(h.Alg, "none"):
+		return errAlgNone
+	case !slices.Contains(v.algs, h.Alg):
+		return errAlg
+	case h.Crit != nil:
+		// No JWS extension is understood here, so any crit is unknown
+		// (RFC 7515 §4.1.11); an empty or malformed crit is invalid anyway.
+		return errCrit
+	case h.B64 != nil:
+		return errB64
+	case v.typ != "" && normalizeType(h.Typ) != v.typ:
+		return errType
+	}
+	return nil
+}
+
+// checkSignature verifies sig over input with the issuer's candidate keys.
+func (v *Verifier) checkSignature(ctx context.Context, p *Provider, h *header, input, sig []byte) error {
+	if slices.Contains(hmacAlgorithms, h.Alg) {
+		if jwsbb.Verify(v.hmacKey, h.Alg, input, sig) != nil {
+			return errSignature
+		}
+		return nil
+	}
+	if p.keys == nil {
+		return errNoKey
+	}
+	_, keys, err := p.keys.lookup(ctx, h.Kid, h.Alg)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if jwsbb.Verify(k.key, h.Alg, input, sig) == nil {
+			return nil
+		}
+	}
+	return errSignature
+}
+
+// checkTimes enforces exp (required), nbf and iat with leeway.
+func (v *Verifier) checkTimes(t *Token) error {
+	now := v.now()
+	switch {
+	case t.Expiry.IsZero():
+		return errNoExp
+	case !now.Before(t.Expiry.Add(v.leeway)):
+		return errExpiredToken
+	case !t.NotBefore.IsZero() && now.Add(v.leeway).Before(t.NotBefore):
+		return errNotYet
+	case !t.IssuedAt.IsZero() && now.Add(v.leeway).Before(t.IssuedAt):
+		return errIatFuture
+	}
+	return nil
+}
+
+// normalizeType lowercases a typ and drops an "application/" prefix
+// (RFC 7515 §4.1.9).
+func normalizeType(t string) string {
+	t = strings.ToLower(t)
+	return strings.TrimPrefix(t, "application/")
+}
+
+func containsAny(have, want []string) bool {
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// b64 decodes JWS segments: base64url, no padding, canonical (Strict).
+var b64 = base64.RawURLEncoding.Strict()
