@@ -35,7 +35,9 @@ type checkError struct {
 func (e *checkError) Error() string   { return e.msg }
 func (e *checkError) Unwrap() []error { return e.kind }
 
-func invalid(msg string) error { return &checkError{msg: "invalid token: " + msg, kind: []error{ErrInvalid}} }
+func invalid(msg string) error {
+	return &checkError{msg: "invalid token: " + msg, kind: []error{ErrInvalid}}
+}
 
 // Pre-built rejections: one value per failed check.
 var (

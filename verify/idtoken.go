@@ -22,7 +22,7 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, raw, nonce string) (*Token
 	if v.clientID == "" {
 		return nil, errors.New("verify: VerifyIDToken needs Config.ClientID")
 	}
-	t, err := v.verify(ctx, raw)
+	t, _, _, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/httprc/v3"
+	"github.com/lestrrat-go/httprc/v3/errsink"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
@@ -36,6 +37,7 @@ type keySet struct {
 	every   time.Duration // KeyMissInterval
 	timeout time.Duration // bound of one refresh
 	stop    context.CancelFunc
+	loaded  chan struct{} // closed when the first fetch has succeeded or failed
 
 	snap atomic.Pointer[keySnapshot]
 
@@ -67,7 +69,11 @@ type refreshCall struct {
 
 func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, error) {
 	ctx, stop := context.WithCancel(context.Background())
-	cache, err := jwk.NewCache(ctx, httprc.NewClient())
+	loaded := make(chan struct{})
+	var once sync.Once
+	firstDone := func() { once.Do(func() { close(loaded) }) }
+	sink := errsink.NewFunc(func(context.Context, error) { firstDone() })
+	cache, err := jwk.NewCache(ctx, httprc.NewClient(httprc.WithErrorSink(sink)))
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("verify: starting the key cache: %w", err)
@@ -93,7 +99,13 @@ func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, erro
 		stop()
 		return nil, fmt.Errorf("verify: registering %s: %w", u, err)
 	}
-	ks := &keySet{url: u, cache: cache, res: res, every: orDefault(cfg.KeyMissInterval, 30*time.Second), timeout: client.Timeout, stop: stop}
+	go func() {
+		if res.Ready(ctx) == nil {
+			firstDone()
+		}
+	}()
+	ks := &keySet{url: u, cache: cache, res: res, every: orDefault(cfg.KeyMissInterval, 30*time.Second),
+		timeout: client.Timeout, stop: stop, loaded: loaded}
 	ks.snap.Store(&keySnapshot{})
 	return ks, nil
 }
@@ -123,6 +135,19 @@ func (k *keySet) lookup(ctx context.Context, kid, alg string) (*keySnapshot, []*
 	s := k.current()
 	if ks := s.match(kid, alg); len(ks) > 0 {
 		return s, ks, nil
+	}
+	if s.set == nil {
+		// The background first fetch is under way: wait for it rather
+		// than fetching twice.
+		select {
+		case <-k.loaded:
+		case <-ctx.Done():
+			return s, nil, fmt.Errorf("%w: waiting for the keys of %s: %w", ErrUnavailable, k.url, ctx.Err())
+		}
+		s = k.current()
+		if ks := s.match(kid, alg); len(ks) > 0 {
+			return s, ks, nil
+		}
 	}
 	err := k.refresh(ctx)
 	s = k.current()

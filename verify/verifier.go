@@ -61,6 +61,12 @@ type Config struct {
 	// MaxTokenSize rejects longer tokens before any parsing. Default 16 KiB.
 	MaxTokenSize int
 
+	// CacheSize is how many verified access tokens Verify remembers, so a
+	// token sent again skips the signature check (the time checks still run
+	// and an entry dies with its token or when the key set changes). Zero
+	// means 4096; a negative value turns the cache off.
+	CacheSize int
+
 	// Now returns the current time; for tests. Default time.Now.
 	Now func() time.Time
 }
@@ -78,6 +84,7 @@ type Verifier struct {
 	typ       string
 	maxSize   int
 	now       func() time.Time
+	cache     *tokenCache // nil when off
 }
 
 // NewVerifier returns a Verifier trusting tokens from the given providers.
@@ -124,6 +131,12 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
+	switch {
+	case c.CacheSize == 0:
+		v.cache = newTokenCache(defaultCacheSize)
+	case c.CacheSize > 0:
+		v.cache = newTokenCache(c.CacheSize)
+	}
 	if c.Type != "" {
 		v.typ = normalizeType(c.Type)
 	}
@@ -158,13 +171,33 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 // signature, with a key from that issuer's key set matching kid and alg
 // (jku, x5u, x5c and jwk headers are ignored); exp present and not past; nbf
 // and iat not in the future (all with leeway); aud holds an accepted audience.
+//
+// The Token returned is the caller's own; its slices may be shared with
+// other callers of the same token and must not be modified.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
-	t, err := v.verify(ctx, raw)
+	var h uint64
+	if v.cache != nil && len(raw) <= v.maxSize {
+		var t *Token
+		if t, h = v.cache.get(raw); t != nil {
+			if err := v.checkTimes(t); err != nil {
+				v.cache.drop(h)
+				return nil, err
+			}
+			cp := *t
+			return &cp, nil
+		}
+	}
+	t, ks, gen, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
 	if !v.skipAud && !containsAny(t.Audience, v.audiences) {
 		return nil, errAudience
+	}
+	if v.cache != nil {
+		v.cache.put(h, t, ks, gen)
+		cp := *t
+		return &cp, nil
 	}
 	return t, nil
 }
@@ -180,63 +213,64 @@ type header struct {
 	B64  *bool           `json:"b64"`
 }
 
-// verify runs every check but the audience one.
-func (v *Verifier) verify(ctx context.Context, raw string) (*Token, error) {
+// verify runs every check but the audience one. It also returns the key set
+// and generation the signature was checked with (nil, 0 for HMAC).
+func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet, gen uint64, err error) {
 	if len(raw) > v.maxSize {
-		return nil, errTooLarge
+		return nil, nil, 0, errTooLarge
 	}
 	d1 := strings.IndexByte(raw, '.')
 	d2 := strings.LastIndexByte(raw, '.')
 	if d1 < 0 || d1 == d2 {
-		return nil, errSegments
+		return nil, nil, 0, errSegments
 	}
 	if strings.Count(raw, ".") != 2 {
 		if strings.Count(raw, ".") == 4 {
-			return nil, errJWE
+			return nil, nil, 0, errJWE
 		}
-		return nil, errSegments
+		return nil, nil, 0, errSegments
 	}
 	if d2 == len(raw)-1 {
-		return nil, errUnsigned
+		return nil, nil, 0, errUnsigned
 	}
 	var h header
 	hb, err := b64.DecodeString(raw[:d1])
 	if err != nil {
-		return nil, errHeaderB64
+		return nil, nil, 0, errHeaderB64
 	}
 	if json.Unmarshal(hb, &h) != nil {
-		return nil, errHeaderJSON
+		return nil, nil, 0, errHeaderJSON
 	}
 	if err := v.checkHeader(&h); err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	payload, err := b64.DecodeString(raw[d1+1 : d2])
 	if err != nil {
-		return nil, errPayloadB64
+		return nil, nil, 0, errPayloadB64
 	}
 	c := new(claims)
 	if len(payload) == 0 || payload[0] != '{' || json.Unmarshal(payload, c) != nil {
-		return nil, errPayloadJSON
+		return nil, nil, 0, errPayloadJSON
 	}
 	sig, err := b64.DecodeString(raw[d2+1:])
 	if err != nil {
-		return nil, errSigB64
+		return nil, nil, 0, errSigB64
 	}
 	p, ok := v.issuers[c.Iss]
 	if !ok {
-		return nil, errIssuer
+		return nil, nil, 0, errIssuer
 	}
-	if err := v.checkSignature(ctx, p, &h, []byte(raw[:d2]), sig); err != nil {
-		return nil, err
+	if ks, gen, err = v.checkSignature(ctx, p, &h, []byte(raw[:d2]), sig); err != nil {
+		return nil, nil, 0, err
 	}
 	t, err := newToken(raw, &h, payload, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	if err := v.checkTimes(t); err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	return t, nil
+	return t, ks, gen, nil
 }
 
 func (v *Verifier) checkHeader(h *header) error {
@@ -260,26 +294,26 @@ func (v *Verifier) checkHeader(h *header) error {
 }
 
 // checkSignature verifies sig over input with the issuer's candidate keys.
-func (v *Verifier) checkSignature(ctx context.Context, p *Provider, h *header, input, sig []byte) error {
+func (v *Verifier) checkSignature(ctx context.Context, p *Provider, h *header, input, sig []byte) (*keySet, uint64, error) {
 	if slices.Contains(hmacAlgorithms, h.Alg) {
 		if jwsbb.Verify(v.hmacKey, h.Alg, input, sig) != nil {
-			return errSignature
+			return nil, 0, errSignature
 		}
-		return nil
+		return nil, 0, nil
 	}
 	if p.keys == nil {
-		return errNoKey
+		return nil, 0, errNoKey
 	}
-	_, keys, err := p.keys.lookup(ctx, h.Kid, h.Alg)
+	snap, keys, err := p.keys.lookup(ctx, h.Kid, h.Alg)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	for _, k := range keys {
 		if jwsbb.Verify(k.key, h.Alg, input, sig) == nil {
-			return nil
+			return p.keys, snap.gen, nil
 		}
 	}
-	return errSignature
+	return nil, 0, errSignature
 }
 
 // checkTimes enforces exp (required), nbf and iat with leeway.

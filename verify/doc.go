@@ -1,0 +1,53 @@
+// Package verify verifies JWTs (access tokens and OpenID Connect ID tokens)
+// against the keys an issuer publishes. It has no HTTP handlers; the
+// middleware package builds on it.
+//
+// # Trust model
+//
+// A Verifier trusts a fixed set of Providers, each one issuer identifier
+// with its own key set (jwks_uri from discovery or given by hand). A token is
+// matched to a Provider by the exact value of its "iss" claim, and its
+// signature is checked only with keys from that Provider's key set. Nothing
+// in a token can add trust: the jku, x5u, x5c and jwk headers are never read,
+// never fetched, never used.
+//
+// # What Verify checks, in order
+//
+//  1. Size: longer than Config.MaxTokenSize (16 KiB) is rejected unread.
+//  2. Form: a compact JWS, three base64url segments, non-empty signature; a
+//     JWE (five segments, or an "enc" header) is rejected.
+//  3. Header: "alg" in the allowlist (asymmetric algorithms by default;
+//     "none" never; HS256/384/512 only with a configured shared secret and
+//     then only with that secret); no "crit" (no extension is understood);
+//     no "b64"; "typ" when Config.Type is set ("at+jwt" for RFC 9068).
+//  4. Claims decode once; "iss" must name a trusted Provider.
+//  5. Signature: with the key whose "kid" matches (or, without kid, every key
+//     whose type fits the alg); the key's own "alg", when set, must equal the
+//     token's; RSA keys under 2048 bits and keys with "use" other than "sig"
+//     are never used.
+//  6. "exp" required and not past; "nbf" and "iat" not in the future; all
+//     with Config.Leeway (60 s by default).
+//  7. "aud" contains one of Config.Audiences.
+//
+// VerifyIDToken runs 1–6, then the ID-token checks of OpenID Connect Core
+// §3.1.3.7: aud contains the client ID, azp (when present or when there are
+// several audiences) equals it, iat and sub present, nonce equal.
+//
+// # Keys
+//
+// Each Provider's key set is a jwx jwk.Cache refreshed in the background,
+// following the JWKS response's Cache-Control within bounds. A token whose
+// kid is unknown triggers one immediate refresh (a key was rotated in): the
+// refresh is single-flight and at most one per KeyMissInterval (30 s), so a
+// flood of made-up kids costs at most one fetch per window, and requests
+// with known kids never wait for it. When a fetch fails the last good keys
+// stay in use; when no keys could ever be fetched, Verify returns an error
+// matching ErrUnavailable (a bearer API answers 503, not 401).
+//
+// # Provider quirks accepted
+//
+// "aud" as a string or an array; "scope" as a space-separated string or
+// "scp" as an array or a string (Okta, Entra); fractional NumericDates;
+// "typ" with or without the "application/" prefix and in any case; JWKS
+// entries of unknown key types are skipped rather than failing the set.
+package verify
