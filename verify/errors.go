@@ -67,6 +67,7 @@ var (
 	errNonce        = invalid("nonce does not match the one sent with the login request")
 	errAzp          = invalid("azp is not this client")
 	errAtHash       = invalid("at_hash does not match the access token")
+	errSubChanged   = invalid("the refreshed ID token names another subject")
 	errClaimRange   = invalid("a time claim is out of range")
 	errExpiredToken = &checkError{msg: "token expired: exp is in the past", kind: []error{ErrExpired, ErrInvalid}}
 )

@@ -26,20 +26,28 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, raw, nonce string) (*Token
 	if err != nil {
 		return nil, err
 	}
-	c := t.c
-	switch {
-	case !slices.Contains(t.Audience, v.clientID):
-		return nil, errAudience
-	case (c.Azp != "" || len(t.Audience) > 1) && c.Azp != v.clientID:
-		return nil, errAzp
-	case t.IssuedAt.IsZero():
-		return nil, errNoIat
-	case t.Subject == "":
-		return nil, errNoSub
-	case subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(nonce)) != 1:
+	if err := v.checkIDClaims(t); err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(t.c.Nonce), []byte(nonce)) != 1 {
 		return nil, errNonce
 	}
 	return t, nil
+}
+
+// checkIDClaims is Core §3.1.3.7 steps 3–5, 10 and sub.
+func (v *Verifier) checkIDClaims(t *Token) error {
+	switch {
+	case !slices.Contains(t.Audience, v.clientID):
+		return errAudience
+	case (t.c.Azp != "" || len(t.Audience) > 1) && t.c.Azp != v.clientID:
+		return errAzp
+	case t.IssuedAt.IsZero():
+		return errNoIat
+	case t.Subject == "":
+		return errNoSub
+	}
+	return nil
 }
 
 // CheckAccessTokenHash checks the ID token's at_hash against the access token
@@ -75,4 +83,25 @@ func (t *Token) Nonce() string {
 		return ""
 	}
 	return t.c.Nonce
+}
+
+// VerifyRefreshedIDToken checks an ID token returned by a refresh (OpenID
+// Connect Core §12.2): every check of VerifyIDToken except the nonce, which
+// a provider may repeat or omit, and its sub must equal subject, the one of
+// the session being refreshed (its iss is already bound to a trusted issuer).
+func (v *Verifier) VerifyRefreshedIDToken(ctx context.Context, raw, subject string) (*Token, error) {
+	if v.clientID == "" {
+		return nil, errors.New("verify: VerifyRefreshedIDToken needs Config.ClientID")
+	}
+	t, _, _, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkIDClaims(t); err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(t.Subject), []byte(subject)) != 1 {
+		return nil, errSubChanged
+	}
+	return t, nil
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// syncBuffer is an io.Writer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the program with env and returns its base URL and output.
+func start(t *testing.T, env map[string]string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &syncBuffer{}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, func(k string) string { return env[k] }, out, func(a string) { addrc <- a })
+	}()
+	select {
+	case a := <-addrc:
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+		})
+		return "http://" + a, out
+	case err := <-done:
+		cancel()
+		t.Fatalf("run: %v\n%s", err, out)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("the api did not start")
+	}
+	return "", nil
+}
+
+func call(t *testing.T, url, token string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp, body
+}
+
+// The contract of DESIGN.md §4 against an external issuer.
+func TestAPIContract(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	base, _ := start(t, map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL, "API_AUDIENCE": "orders"})
+
+	if resp, _ := call(t, base+"/public", ""); resp.StatusCode != 200 {
+		t.Errorf("/public: %d", resp.StatusCode)
+	}
+	resp, body := call(t, base+"/me", op.AccessToken("alice", "orders", "read"))
+	if resp.StatusCode != 200 || body["sub"] != "alice" {
+		t.Errorf("/me with a token: %d %v", resp.StatusCode, body)
+	}
+	resp, _ = call(t, base+"/me", "")
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
+		t.Errorf("/me without a token: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	resp, _ = call(t, base+"/me", op.AccessToken("alice", "api", "read"))
+	if resp.StatusCode != 401 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("/me with another audience: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	resp, _ = call(t, base+"/admin", op.AccessToken("alice", "orders", "read"))
+	if resp.StatusCode != 403 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+		t.Errorf("/admin without scope admin: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	// scp as an array works too.
+	tok := op.Sign(oidctest.Token{Claims: map[string]any{"iss": op.Issuer(), "sub": "root", "aud": "orders",
+		"scp": []string{"admin"}, "exp": time.Now().Add(time.Hour).Unix()}})
+	if resp, _ := call(t, base+"/admin", tok); resp.StatusCode != 200 {
+		t.Errorf("/admin with scp [admin]: %d", resp.StatusCode)
+	}
+}
+
+// With no OIDC_ISSUER the program starts its own provider and prints two
+// working curl commands.
+func TestAPIEmbeddedDefault(t *testing.T) {
+	base, out := start(t, map[string]string{"ADDR": "127.0.0.1:0"})
+	tokens := regexp.MustCompile(`Bearer ([A-Za-z0-9_.-]+)' (\S+)`).FindAllStringSubmatch(out.String(), -1)
+	if len(tokens) != 2 {
+		t.Fatalf("want two curl commands, got:\n%s", out)
+	}
+	for _, m := range tokens {
+		if !strings.HasPrefix(m[2], base) {
+			t.Errorf("curl URL %s is not on %s", m[2], base)
+		}
+		if resp, _ := call(t, m[2], m[1]); resp.StatusCode != 200 {
+			t.Errorf("printed command for %s: %d", m[2], resp.StatusCode)
+		}
+	}
+	if resp, _ := call(t, base+"/admin", tokens[0][1]); resp.StatusCode != 403 {
+		t.Errorf("the user token on /admin: %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestAPINeedsAudience(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	err := run(t.Context(), func(k string) string {
+		return map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL}[k]
+	}, &syncBuffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "API_AUDIENCE") {
+		t.Errorf("run without API_AUDIENCE: %v", err)
+	}
+}

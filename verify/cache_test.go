@@ -1,0 +1,118 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+func cacheSetup(t testing.TB, c Config) (*oidctest.Server, *Verifier) {
+	t.Helper()
+	op := oidctest.NewServer()
+	t.Cleanup(op.Close)
+	p, err := Discover(t.Context(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	c.Audiences = []string{"api"}
+	v, err := NewVerifier(c, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op, v
+}
+
+func TestCacheServesRepeatedTokens(t *testing.T) {
+	op, v := cacheSetup(t, Config{})
+	raw := op.AccessToken("alice", "api", "read")
+	t1, err := v.Verify(t.Context(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2, err := v.Verify(t.Context(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.cache.len() != 1 {
+		t.Errorf("cache holds %d entries, want 1", v.cache.len())
+	}
+	if t1 == t2 || t1.Subject != t2.Subject || t2.Raw != raw {
+		t.Error("the second call must return an equal token, as its own value")
+	}
+	// A token differing in one byte is not served from the cache.
+	last := "A"
+	if raw[len(raw)-1] == 'A' {
+		last = "Q"
+	}
+	if _, err := v.Verify(t.Context(), raw[:len(raw)-1]+last); err == nil {
+		t.Error("a changed token was accepted")
+	}
+}
+
+func TestCacheRechecksTime(t *testing.T) {
+	now := time.Now()
+	op, v := cacheSetup(t, Config{Leeway: -1, Now: func() time.Time { return now }})
+	raw := op.Sign(oidctest.Token{Claims: map[string]any{"iss": op.Issuer(), "sub": "a", "aud": "api", "exp": now.Add(time.Minute).Unix()}})
+	if _, err := v.Verify(t.Context(), raw); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := v.Verify(t.Context(), raw); !errors.Is(err, ErrExpired) {
+		t.Errorf("cached token past exp: %v, want ErrExpired", err)
+	}
+	if v.cache.len() != 0 {
+		t.Error("the expired entry was kept")
+	}
+}
+
+func TestCacheDroppedWhenKeysChange(t *testing.T) {
+	op, v := cacheSetup(t, Config{})
+	old := op.AccessToken("alice", "api")
+	if _, err := v.Verify(t.Context(), old); err != nil {
+		t.Fatal(err)
+	}
+	op.RotateKeys()
+	op.RetireOldKeys()
+	// A token under the new key makes the verifier fetch the new set.
+	if _, err := v.Verify(t.Context(), op.AccessToken("bob", "api")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(t.Context(), old); !errors.Is(err, ErrInvalid) {
+		t.Errorf("token of a retired key after the key set changed: %v, want ErrInvalid", err)
+	}
+}
+
+func TestCacheBounded(t *testing.T) {
+	op, v := cacheSetup(t, Config{CacheSize: 16})
+	for i := range 100 {
+		if _, err := v.Verify(t.Context(), op.AccessToken(fmt.Sprint("user", i), "api")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := v.cache.len(); n > 16 {
+		t.Errorf("cache holds %d entries, bound 16", n)
+	}
+	_, off := cacheSetup(t, Config{CacheSize: -1})
+	if off.cache != nil {
+		t.Error("CacheSize -1 did not turn the cache off")
+	}
+}
+
+// BenchmarkVerifyWarm is a token verified before: the cache path.
+func BenchmarkVerifyWarm(b *testing.B) {
+	op, v := cacheSetup(b, Config{})
+	raw := op.AccessToken("alice", "api", "read write")
+	if _, err := v.Verify(b.Context(), raw); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(b.Context(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

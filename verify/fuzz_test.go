@@ -1,0 +1,39 @@
+package verify_test
+
+import (
+	"testing"
+
+	"github.com/gatehouse-go/gatehouse/verify"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// FuzzVerify feeds arbitrary strings to Verify: it must never panic and never
+// accept anything but the untouched seed token.
+func FuzzVerify(f *testing.F) {
+	op, v := setup(f, verify.Config{})
+	seeds := map[string]bool{
+		op.AccessToken("alice", "api", "read"):                        true,
+		op.Sign(oidctest.Token{Alg: "ES256", Claims: baseClaims(op)}): true,
+		op.Sign(oidctest.Token{Alg: "EdDSA", Claims: baseClaims(op)}): true,
+	}
+	for s := range seeds {
+		f.Add(s)
+	}
+	f.Add(op.Sign(oidctest.Token{Alg: "none", Claims: baseClaims(op)}))
+	f.Add("eyJhbGciOiJIUzI1NiJ9.e30.")
+	f.Add("a.b.c.d.e")
+	f.Add("..")
+	f.Add("e30.e30.e30")
+	f.Fuzz(func(t *testing.T, raw string) {
+		tok, err := v.Verify(t.Context(), raw)
+		switch {
+		case err == nil && !seeds[raw]:
+			t.Fatalf("accepted a token that was never signed: %q", raw)
+		case err == nil && tok.Subject != "alice":
+			t.Fatalf("accepted %q with subject %q", raw, tok.Subject)
+		case err != nil && seeds[raw]:
+			t.Fatalf("refused a valid seed: %v", err)
+		}
+	})
+}
