@@ -8,15 +8,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
 )
 
 // authCode is an issued authorization code.
 type authCode struct {
 	client, redirectURI, scope, nonce, challenge, user string
-	expires                                           time.Time
-	used                                              bool
-	grant                                             string
+	expires                                            time.Time
+	used                                               bool
+	grant                                              string
 }
 
 // authRequest is a checked authorization request.

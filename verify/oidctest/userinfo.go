@@ -81,4 +81,3 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
-
