@@ -1,0 +1,214 @@
+// Command webapp is a web application with "Sign in with …": the
+// authorization code flow with PKCE against any OpenID provider, a session
+// cookie, automatic refresh and logout.
+//
+// Environment:
+//
+//	ADDR                listen address (default 127.0.0.1:8080)
+//	OIDC_ISSUER         the OpenID provider. When unset, an in-process test
+//	                    provider (oidctest) is started: its login form takes
+//	                    any username.
+//	OIDC_CLIENT_ID      this app's client ID at the provider
+//	OIDC_CLIENT_SECRET  and its secret
+//	OIDC_REDIRECT_URL   the registered callback (default http://ADDR/callback)
+//	OIDC_SCOPES         space-separated (default "openid profile email")
+//	SESSION_KEY         hex, at least 32 bytes, signs and encrypts the session
+//	                    cookie (random with a warning when unset: sessions
+//	                    then end when the program stops)
+//
+// Routes: GET / (public), GET /login[?return_to=/path], GET /callback,
+// POST /logout, GET /me (the signed-in user's ID-token claims as JSON, or a
+// redirect to login).
+package main
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "webapp:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends. ready, when not nil, is told the bound address.
+func run(ctx context.Context, getenv func(string) string, out io.Writer, ready func(addr string)) error {
+	logger := slog.New(slog.NewTextHandler(out, nil))
+	ln, err := net.Listen("tcp", envOr(getenv, "ADDR", "127.0.0.1:8080"))
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+
+	issuer, clientID, secret := getenv("OIDC_ISSUER"), getenv("OIDC_CLIENT_ID"), getenv("OIDC_CLIENT_SECRET")
+	var demo *oidctest.Server
+	if issuer == "" {
+		demo = oidctest.NewServer()
+		defer demo.Close()
+		issuer, clientID, secret = demo.URL, demo.ClientID, demo.ClientSecret
+	}
+	if clientID == "" {
+		ln.Close()
+		return errors.New("OIDC_CLIENT_ID is required with OIDC_ISSUER")
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	provider, err := verify.Discover(dctx, issuer, nil)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("discovering %s: %w", issuer, err)
+	}
+	defer provider.Close()
+
+	sessions, err := newSessions(getenv, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	scopes := strings.Fields(getenv("OIDC_SCOPES"))
+	auth, err := middleware.New(middleware.Config{
+		Provider:     provider,
+		ClientID:     clientID,
+		ClientSecret: secret,
+		RedirectURL:  envOr(getenv, "OIDC_REDIRECT_URL", base+"/callback"),
+		Scopes:       scopes,
+		Sessions:     sessions,
+		Logger:       logger,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", auth.Optional(http.HandlerFunc(home)))
+	mux.HandleFunc("GET /login", auth.Login)
+	mux.HandleFunc("GET /callback", auth.Callback)
+	mux.HandleFunc("POST /logout", auth.Logout)
+	mux.Handle("GET /me", auth.Require(http.HandlerFunc(me)))
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	fmt.Fprintf(out, "webapp: listening on %s (issuer %s)\n", base, issuer)
+	if demo != nil {
+		fmt.Fprintf(out, "\nNo OIDC_ISSUER set: using an in-process test provider. Open %s/ and sign in with any username.\n\n", base)
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	return srv.Shutdown(sctx)
+}
+
+// newSessions builds the session manager on an encrypted cookie store keyed
+// from SESSION_KEY.
+func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Manager, error) {
+	secret, err := hex.DecodeString(getenv("SESSION_KEY"))
+	switch {
+	case err != nil:
+		return nil, errors.New("SESSION_KEY must be hex")
+	case len(secret) == 0:
+		secret = make([]byte, 32)
+		rand.Read(secret)
+		logger.Warn("SESSION_KEY is not set: using a random key; sessions end when the program stops")
+	case len(secret) < 32:
+		return nil, errors.New("SESSION_KEY must be at least 32 bytes (64 hex digits)")
+	}
+	hashKey, err := hkdf.Key(sha256.New, secret, nil, "gatehouse cookie hash key", 32)
+	if err != nil {
+		return nil, err
+	}
+	blockKey, err := hkdf.Key(sha256.New, secret, nil, "gatehouse cookie block key", 32)
+	if err != nil {
+		return nil, err
+	}
+	store, err := session.NewCookieStore(hashKey, blockKey)
+	if err != nil {
+		return nil, err
+	}
+	return session.New(session.Config{Store: store})
+}
+
+var homePage = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Gatehouse webapp</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}
+button,a.button{font:inherit;padding:.5rem 1rem;border:1px solid #345;border-radius:4px;background:#246;color:#fff;text-decoration:none;cursor:pointer}</style>
+</head><body><h1>Gatehouse example</h1>
+{{if .}}<p id="status">Signed in as <strong id="user">{{.}}</strong>.</p>
+<p><a href="/me">See your claims</a></p>
+<form method="post" action="/logout"><button id="logout" type="submit">Sign out</button></form>
+{{else}}<p id="status">You are not signed in.</p>
+<p><a class="button" id="login" href="/login?return_to=/me">Sign in</a></p>{{end}}
+</body></html>
+`))
+
+// home is public; it shows who is signed in, if anyone.
+func home(w http.ResponseWriter, r *http.Request) {
+	var user string
+	if s, ok := middleware.Session(r.Context()); ok {
+		var c struct {
+			Name  string `json:"name"`
+			Email string `json:"email"`
+		}
+		_ = s.ClaimsInto(&c)
+		user = c.Name
+		if user == "" {
+			user = s.Subject
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = homePage.Execute(w, user)
+}
+
+// me answers with the signed-in user's ID-token claims.
+func me(w http.ResponseWriter, r *http.Request) {
+	s, _ := middleware.Session(r.Context())
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	var claims map[string]any
+	if err := json.Unmarshal(s.Claims, &claims); err != nil {
+		claims = map[string]any{"sub": s.Subject}
+	}
+	_ = json.NewEncoder(w).Encode(claims)
+}
+
+func envOr(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,295 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/verify"
+)
+
+// AuthStyle is how the client authenticates at the token endpoint. It is
+// always explicit: x/oauth2's auto-detection sends the authorization code a
+// second time when the first style fails.
+type AuthStyle int
+
+const (
+	// ClientSecretBasic sends the client ID and secret in an HTTP Basic
+	// Authorization header, each form-url-encoded first (RFC 6749 §2.3.1).
+	// The default.
+	ClientSecretBasic AuthStyle = iota
+	// ClientSecretPost sends them as client_id and client_secret form
+	// parameters.
+	ClientSecretPost
+)
+
+func (s AuthStyle) oauth2() oauth2.AuthStyle {
+	if s == ClientSecretPost {
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
+}
+
+// Config configures an Auth: browser login with one provider.
+type Config struct {
+	// Provider is the OpenID provider (verify.Discover) or, for a plain
+	// OAuth 2.0 provider, a verify.NewProvider with hand-written Metadata
+	// (authorization, token and userinfo endpoints).
+	Provider *verify.Provider
+
+	// ClientID and ClientSecret are this application's credentials at the
+	// provider.
+	ClientID, ClientSecret string
+
+	// AuthStyle is how the secret is sent to the token endpoint. Default
+	// ClientSecretBasic.
+	AuthStyle AuthStyle
+
+	// RedirectURL is the callback URL registered at the provider, e.g.
+	// "https://app.example.com/callback". A path alone ("/callback") is
+	// completed from each request's scheme and host; see
+	// TrustForwardedHeaders.
+	RedirectURL string
+
+	// Scopes requested. Default "openid profile email". Without "openid"
+	// the provider is treated as plain OAuth 2.0: no ID token, the user
+	// comes from the userinfo endpoint.
+	Scopes []string
+
+	// AuthParams are extra authorization-request parameters (prompt,
+	// login_hint, hd, audience, …). They cannot override state, nonce or
+	// PKCE.
+	AuthParams url.Values
+
+	// Sessions keeps the login state. Required; several Auths (one per
+	// provider) may share one Manager.
+	Sessions *session.Manager
+
+	// Name tells providers apart in a shared session; default the issuer.
+	Name string
+
+	// FetchUserinfo also fetches the userinfo endpoint at login; its claims
+	// are merged over the ID token's, and its sub must equal the ID
+	// token's. Always on for plain OAuth 2.0 providers.
+	FetchUserinfo bool
+
+	// SubjectClaim names the userinfo claim holding the user's stable ID for
+	// plain OAuth 2.0 providers, e.g. "id" for GitHub. Default "sub".
+	SubjectClaim string
+
+	// HTTPClient makes every call to the provider. Default: the
+	// Provider's client (which has a timeout).
+	HTTPClient *http.Client
+
+	// RefreshMargin refreshes an access token that expires within it,
+	// before the handler runs. Default 1 minute.
+	RefreshMargin time.Duration
+
+	// DefaultTokenLifetime is assumed for access tokens whose response has
+	// no expires_in. Default 1 hour.
+	DefaultTokenLifetime time.Duration
+
+	// LoginPath is where Require sends browsers without a session. Default
+	// "/login".
+	LoginPath string
+
+	// PostLogoutRedirectURL is where the provider sends the browser after
+	// logout (registered at the provider), or where Logout redirects when
+	// the provider has no end_session_endpoint. Default "/".
+	PostLogoutRedirectURL string
+
+	// TrustForwardedHeaders builds absolute URLs (a path-only RedirectURL)
+	// from X-Forwarded-Proto and X-Forwarded-Host. Enable it only behind a
+	// proxy that sets these headers itself, overwriting the client's.
+	TrustForwardedHeaders bool
+
+	// AfterLogin, when set, runs after the provider's answer is verified
+	// and before the session is saved: it may change the session (map
+	// roles, drop claims) or refuse the user by returning an error (403).
+	AfterLogin func(ctx context.Context, s *session.Session) error
+
+	// AfterRefresh, when set, runs after tokens were refreshed and before
+	// they are saved.
+	AfterRefresh func(ctx context.Context, s *session.Session) error
+
+	// ErrorResponder writes the page for a failed login step, given an
+	// *AuthError. Default WriteAuthError.
+	ErrorResponder func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Logger receives login, refresh and logout events and failures
+	// (never tokens or secrets). Default: no logging.
+	Logger *slog.Logger
+
+	// Now returns the current time; for tests. Default time.Now.
+	Now func() time.Time
+}
+
+// Auth is browser login with one provider: the Login, Callback and Logout
+// endpoints, and the Require and Optional middleware.
+type Auth struct {
+	c        Config
+	oauth    oauth2.Config
+	verifier *verify.Verifier // nil for plain OAuth 2.0
+	md       verify.Metadata
+	client   *http.Client
+	log      *slog.Logger
+	openid   bool
+
+	mu      sync.Mutex
+	pending map[string]*refreshCall // session ID → refresh under way
+}
+
+// New checks c and returns an Auth.
+func New(c Config) (*Auth, error) {
+	switch {
+	case c.Provider == nil:
+		return nil, errors.New("middleware: Config.Provider is nil")
+	case c.Sessions == nil:
+		return nil, errors.New("middleware: Config.Sessions is nil")
+	case c.ClientID == "":
+		return nil, errors.New("middleware: Config.ClientID is empty")
+	case c.RedirectURL == "":
+		return nil, errors.New("middleware: Config.RedirectURL is empty")
+	case c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost:
+		return nil, errors.New("middleware: unknown Config.AuthStyle")
+	}
+	if u, err := url.Parse(c.RedirectURL); err != nil || (u.Host == "" && (len(u.Path) == 0 || u.Path[0] != '/')) {
+		return nil, fmt.Errorf("middleware: Config.RedirectURL %q is neither an absolute URL nor a path", c.RedirectURL)
+	}
+	a := &Auth{c: c, md: c.Provider.Metadata(), pending: map[string]*refreshCall{}}
+	if a.md.AuthorizationEndpoint == "" || a.md.TokenEndpoint == "" {
+		return nil, errors.New("middleware: the provider has no authorization or token endpoint")
+	}
+	if len(a.c.Scopes) == 0 {
+		a.c.Scopes = []string{"openid", "profile", "email"}
+	}
+	a.openid = slices.Contains(a.c.Scopes, "openid")
+	if !a.openid && a.md.UserinfoEndpoint == "" {
+		return nil, errors.New("middleware: without the openid scope the user comes from the userinfo endpoint, and the provider has none")
+	}
+	if a.c.Name == "" {
+		a.c.Name = a.md.Issuer
+	}
+	if a.c.SubjectClaim == "" {
+		a.c.SubjectClaim = "sub"
+	}
+	a.c.RefreshMargin = orDur(a.c.RefreshMargin, time.Minute)
+	a.c.DefaultTokenLifetime = orDur(a.c.DefaultTokenLifetime, time.Hour)
+	if a.c.LoginPath == "" {
+		a.c.LoginPath = "/login"
+	}
+	if a.c.PostLogoutRedirectURL == "" {
+		a.c.PostLogoutRedirectURL = "/"
+	}
+	if a.c.ErrorResponder == nil {
+		a.c.ErrorResponder = WriteAuthError
+	}
+	if a.c.Now == nil {
+		a.c.Now = time.Now
+	}
+	a.log = a.c.Logger
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	a.client = c.HTTPClient
+	if a.client == nil {
+		a.client = c.Provider.HTTPClient()
+	}
+	if a.client.Timeout == 0 {
+		cc := *a.client
+		cc.Timeout = 30 * time.Second
+		a.client = &cc
+	}
+	a.oauth = oauth2.Config{
+		ClientID:     c.ClientID,
+		ClientSecret: c.ClientSecret,
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   a.md.AuthorizationEndpoint,
+			TokenURL:  a.md.TokenEndpoint,
+			AuthStyle: c.AuthStyle.oauth2(),
+		},
+		Scopes: a.c.Scopes,
+	}
+	if a.openid {
+		v, err := verify.NewVerifier(verify.Config{ClientID: c.ClientID, Now: a.c.Now, CacheSize: -1}, c.Provider)
+		if err != nil {
+			return nil, err
+		}
+		a.verifier = v
+	}
+	return a, nil
+}
+
+// ctx returns a context whose x/oauth2 calls use the Auth's HTTP client.
+func (a *Auth) ctx(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, a.client)
+}
+
+// redirectURL completes a path-only RedirectURL from the request.
+func (a *Auth) redirectURL(r *http.Request) string {
+	if u, _ := url.Parse(a.c.RedirectURL); u.Host != "" {
+		return a.c.RedirectURL
+	}
+	return a.origin(r) + a.c.RedirectURL
+}
+
+// origin is the scheme and host the browser used.
+func (a *Auth) origin(r *http.Request) string {
+	scheme, host := "http", r.Host
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if a.c.TrustForwardedHeaders {
+		if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+			host = h
+		}
+	}
+	return scheme + "://" + host
+}
+
+// firstValue is the first of comma-separated values (proxies append).
+func firstValue(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			s = s[:i]
+			break
+		}
+	}
+	for len(s) > 0 && s[0] == ' ' {
+		s = s[1:]
+	}
+	for len(s) > 0 && s[len(s)-1] == ' ' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// fail logs err and hands it to the responder.
+func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *AuthError) {
+	level := slog.LevelWarn
+	if e.Status >= 500 {
+		level = slog.LevelError
+	}
+	a.log.LogAttrs(r.Context(), level, "gatehouse: "+e.Message, slog.Int("status", e.Status),
+		slog.String("code", e.Code), slog.String("provider", a.c.Name), slog.Any("error", e.Err))
+	a.c.ErrorResponder(w, r, e)
+}
+
+func orDur(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,80 @@
+package middleware_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// A refresh the provider refuses (invalid_grant) ends the session: the user
+// is sent to log in again, once, with no loop and no 5xx.
+func TestRefreshRefusedEndsSession(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	a := newApp(t, op)
+	b := newBrowser(t)
+	b.login(a, "alice")
+	op.Set(func(bh *oidctest.Behavior) { bh.TokenStatus = http.StatusBadRequest }) // invalid_grant-like refusal
+	resp, _ := b.get(a.srv.URL+"/me", "text/html")
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/login?return_to=%2Fme" {
+		t.Fatalf("refused refresh: %d %q, want a redirect into login", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if code, _ := b.me(a); code != 401 {
+		t.Errorf("the session survived a refused refresh: %d", code)
+	}
+	op.Set(func(bh *oidctest.Behavior) { *bh = oidctest.Behavior{} })
+	if resp := b.login(a, "alice"); resp.StatusCode != 302 {
+		t.Fatalf("logging in again: %d", resp.StatusCode)
+	}
+	if code, _ := b.me(a); code != 200 {
+		t.Errorf("after logging in again: %d", code)
+	}
+}
+
+// The provider down during a refresh of a token that still works: the
+// request goes on with the current token.
+func TestRefreshProviderDownKeepsValidToken(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	a := newApp(t, op)
+	b := newBrowser(t)
+	b.login(a, "alice")
+	op.Set(func(bh *oidctest.Behavior) { bh.TokenStatus = http.StatusServiceUnavailable })
+	if code, _ := b.me(a); code != 200 {
+		t.Errorf("provider down, token still valid: %d", code)
+	}
+}
+
+// Rotation: each refresh returns a new refresh token, which is saved before
+// use; the old one is never sent again (the provider would revoke the grant).
+func TestRefreshRotationSaved(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	a := newApp(t, op)
+	b := newBrowser(t)
+	b.login(a, "alice")
+	for i := range 3 {
+		// Each round starts from an access token inside the refresh margin.
+		req, _ := http.NewRequest("GET", a.srv.URL+"/token", nil)
+		resp, tok := b.do(req)
+		if resp.StatusCode != 200 || tok == "" {
+			t.Fatalf("round %d: %d (%v)", i, resp.StatusCode, a.lastErr())
+		}
+	}
+	if n := op.Count("token:refresh_token"); n != 3 {
+		t.Errorf("%d refreshes, want 3", n)
+	}
+	if code, _ := b.me(a); code != 200 {
+		t.Errorf("session after 3 rotations: %d (grant revoked by a reused refresh token?)", code)
+	}
+	u, _ := url.Parse(a.srv.URL)
+	if len(b.jar.Cookies(u)) == 0 {
+		t.Error("no session cookie")
+	}
+}

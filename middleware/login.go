@@ -1,0 +1,47 @@
+package middleware
+
+import (
+	"net/http"
+
+	"golang.org/x/oauth2"
+)
+
+// reservedParams cannot be set through Config.AuthParams.
+var reservedParams = map[string]bool{
+	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true,
+	"redirect_uri": true, "client_id": true, "response_type": true, "scope": true,
+}
+
+// Login starts a login: it keeps a new flow (state, nonce, PKCE verifier and
+// the return_to path) in its own short-lived cookie and redirects the browser
+// to the provider's authorization endpoint. An optional return_to query
+// parameter, a same-origin path, is where the browser lands after login.
+func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
+	returnTo, ok := SafeReturnTo(r.URL.Query().Get("return_to"))
+	if !ok {
+		a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_return_to",
+			Message: "The return_to address is not a path on this site.", Err: ErrLoginRequest})
+		return
+	}
+	f, err := a.c.Sessions.NewFlow(returnTo, a.c.Name)
+	if err == nil {
+		err = a.c.Sessions.SaveFlow(w, r, f)
+	}
+	if err != nil {
+		a.fail(w, r, &AuthError{Status: http.StatusInternalServerError, Code: "server_error",
+			Message: "Sign-in could not be started.", Err: err})
+		return
+	}
+	opts := []oauth2.AuthCodeOption{
+		oauth2.S256ChallengeOption(f.Verifier),
+		oauth2.SetAuthURLParam("nonce", f.Nonce),
+		oauth2.SetAuthURLParam("redirect_uri", a.redirectURL(r)),
+	}
+	for k, vs := range a.c.AuthParams {
+		if !reservedParams[k] && len(vs) > 0 {
+			opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, a.oauth.AuthCodeURL(f.State, opts...), http.StatusFound)
+}

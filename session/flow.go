@@ -1,0 +1,141 @@
+package session
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+)
+
+// flowTTL is how long a login may take, from Login to Callback.
+const flowTTL = 10 * time.Minute
+
+// Flow is the state of one login in progress, kept in its own cookie from
+// the redirect to the provider until the callback, and used once.
+type Flow struct {
+	State    string    `json:"s"`
+	Nonce    string    `json:"n"`
+	Verifier string    `json:"v"` // PKCE code_verifier
+	ReturnTo string    `json:"r,omitempty"`
+	Provider string    `json:"p,omitempty"`
+	Created  time.Time `json:"c"`
+}
+
+// NewFlow returns a flow with a random state and nonce (256 bits each) and a
+// PKCE verifier (RFC 7636, 43 characters).
+func (m *Manager) NewFlow(returnTo, provider string) (*Flow, error) {
+	return &Flow{State: random(32), Nonce: random(32), Verifier: random(32),
+		ReturnTo: returnTo, Provider: provider, Created: m.now()}, nil
+}
+
+// S256Challenge is the PKCE S256 code_challenge of verifier.
+func S256Challenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// SaveFlow keeps f in a cookie of its own, named from its state, so that
+// logins in several tabs do not overwrite each other. At most MaxFlows are
+// kept: the oldest pending ones are dropped.
+func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
+	plain, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	name := m.flowName(r, f.State)
+	enc, err := securecookie.EncodeMulti(name, plain, m.flowCodecs...)
+	if err != nil {
+		return err
+	}
+	m.dropOldFlows(w, r)
+	http.SetCookie(w, newCookie(r, name, enc, &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}))
+	return nil
+}
+
+// TakeFlow returns the flow of state and deletes its cookie: a flow is used
+// once. ErrNoFlow when it is absent, expired or does not match.
+func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string) (*Flow, error) {
+	if state == "" || len(state) > 512 {
+		return nil, ErrNoFlow
+	}
+	name := m.flowName(r, state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, ErrNoFlow
+	}
+	http.SetCookie(w, newCookie(r, name, "", &sessions.Options{Path: "/", MaxAge: -1}))
+	f, ok := m.decodeFlow(name, c.Value)
+	switch {
+	case !ok, subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1:
+		return nil, ErrNoFlow
+	case m.now().Sub(f.Created) > flowTTL || f.Created.After(m.now().Add(time.Minute)):
+		return nil, ErrNoFlow
+	}
+	return f, nil
+}
+
+func (m *Manager) decodeFlow(name, value string) (*Flow, bool) {
+	var plain []byte
+	if securecookie.DecodeMulti(name, value, &plain, m.flowCodecs...) != nil {
+		return nil, false
+	}
+	f := new(Flow)
+	if json.Unmarshal(plain, f) != nil {
+		return nil, false
+	}
+	return f, true
+}
+
+// flowPrefix is the name shared by every flow cookie of the request.
+func (m *Manager) flowPrefix(r *http.Request) string {
+	return cookieName(r, m.name, &sessions.Options{Path: "/"}) + "_flow_"
+}
+
+// flowName derives a flow cookie's name from its state.
+func (m *Manager) flowName(r *http.Request, state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return m.flowPrefix(r) + base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+// dropOldFlows deletes pending flow cookies beyond MaxFlows-1, oldest (and
+// undecodable) first, to make room for one more.
+func (m *Manager) dropOldFlows(w http.ResponseWriter, r *http.Request) {
+	prefix := m.flowPrefix(r)
+	type pending struct {
+		name    string
+		created time.Time
+	}
+	var flows []pending
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, prefix) {
+			continue
+		}
+		p := pending{name: c.Name}
+		if f, ok := m.decodeFlow(c.Name, c.Value); ok {
+			p.created = f.Created
+		}
+		flows = append(flows, p)
+	}
+	if len(flows) < m.maxFlows {
+		return
+	}
+	sort.Slice(flows, func(i, j int) bool { return flows[i].created.Before(flows[j].created) })
+	for _, p := range flows[:len(flows)-m.maxFlows+1] {
+		http.SetCookie(w, newCookie(r, p.name, "", &sessions.Options{Path: "/", MaxAge: -1}))
+	}
+}
+
+// random returns n random bytes, base64url.
+func random(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

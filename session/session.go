@@ -1,0 +1,73 @@
+package session
+
+import (
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Session is the login state of one signed-in user.
+type Session struct {
+	// ID is random (128 bits), new at every login, and what a logout
+	// deny-lists.
+	ID       string `json:"id"`
+	Issuer   string `json:"iss,omitempty"`
+	Subject  string `json:"sub,omitempty"`
+	Provider string `json:"p,omitempty"` // which login (several providers in one app)
+
+	IDToken      string    `json:"idt,omitempty"`
+	AccessToken  string    `json:"at,omitempty"`
+	RefreshToken string    `json:"rt,omitempty"`
+	TokenType    string    `json:"tt,omitempty"`
+	Expiry       time.Time `json:"exp,omitzero"` // access-token expiry
+
+	// Claims are the ID-token (and userinfo) claims as received.
+	Claims json.RawMessage `json:"c,omitempty"`
+	// SID is the provider's session ID (sid claim), for back-channel logout.
+	SID string `json:"sid,omitempty"`
+
+	Created  time.Time `json:"ct"`
+	LastSeen time.Time `json:"ls"`
+
+	// Extra is application data kept with the session.
+	Extra map[string]string `json:"x,omitempty"`
+}
+
+func init() {
+	// For third-party gorilla stores that serialize with gob.
+	gob.Register(&Session{})
+}
+
+// ClaimsInto decodes the session's claims into v.
+func (s *Session) ClaimsInto(v any) error {
+	if len(s.Claims) == 0 {
+		return errors.New("session: no claims")
+	}
+	return json.Unmarshal(s.Claims, v)
+}
+
+// decodeSession reads the stored value in whatever form a store kept it.
+func decodeSession(v any) (*Session, error) {
+	var raw []byte
+	switch v := v.(type) {
+	case *Session:
+		cp := *v
+		return &cp, nil
+	case Session:
+		return &v, nil
+	case json.RawMessage:
+		raw = v
+	case []byte:
+		raw = v
+	case string:
+		raw = []byte(v)
+	default:
+		return nil, errors.New("session: unknown stored value")
+	}
+	s := new(Session)
+	if err := json.Unmarshal(raw, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
