@@ -1,0 +1,72 @@
+package session_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/securecookie"
+
+	"github.com/gatehouse-go/gatehouse/session"
+)
+
+// realistic is a ~3.4 KB signed-in session: ID token, access token,
+// refresh token and claims.
+func realistic() *session.Session {
+	return &session.Session{
+		Issuer: "https://login.example.com", Subject: "248289761001", Provider: "https://login.example.com",
+		IDToken: strings.Repeat("i", 1000), AccessToken: strings.Repeat("a", 1000), RefreshToken: strings.Repeat("r", 200),
+		TokenType: "Bearer", Expiry: time.Now().Add(time.Hour), SID: "08a5019c-17e1-4977-8f42-65a12843ea02",
+		Claims: []byte(`{"sub":"248289761001","name":"Jane Doe","email":"janedoe@example.com","email_verified":true,"locale":"en"}`),
+	}
+}
+
+// BenchmarkLoad is Manager.Load of a realistic session from its cookies:
+// one securecookie decode and one JSON decode.
+func BenchmarkLoad(b *testing.B) {
+	m, _ := newManager(b)
+	r := login(b, m, realistic())
+	cookies := r.Header.Get("Cookie")
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+		req.Header.Set("Cookie", cookies)
+		if _, err := m.Load(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSave is Manager.Save of the same session.
+func BenchmarkSave(b *testing.B) {
+	m, _ := newManager(b)
+	r := login(b, m, realistic())
+	s, _ := m.Load(r)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.Save(httptest.NewRecorder(), r, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSecurecookieJSONDecode is the reference: a plain securecookie
+// decode of the same data with its JSON serializer.
+func BenchmarkSecurecookieJSONDecode(b *testing.B) {
+	sc := securecookie.New(hashKey, blockKey).SetSerializer(securecookie.JSONEncoder{}).MaxLength(0)
+	enc, err := sc.Encode("gatehouse", realistic())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+		req.Header.Set("Cookie", "gatehouse="+enc)
+		c, _ := req.Cookie("gatehouse")
+		var s session.Session
+		if err := sc.Decode("gatehouse", c.Value, &s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

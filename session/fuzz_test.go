@@ -1,0 +1,53 @@
+package session_test
+
+import (
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gatehouse-go/gatehouse/session"
+)
+
+// FuzzChunkedCookieDecode sends arbitrary session cookies (first chunk, a
+// second chunk) to Load: never a panic, never a session, never an error
+// other than ErrNoSession.
+func FuzzChunkedCookieDecode(f *testing.F) {
+	m, _ := newManager(f)
+	r := login(f, m, sample(5000))
+	cs := r.Cookies()
+	f.Add(cs[0].Value, cs[1].Value)
+	f.Add("1.", "")
+	f.Add("2.abc", "def")
+	f.Add("999999999999999999999.x", "")
+	f.Add("-1.x", "y")
+	f.Fuzz(func(t *testing.T, first, second string) {
+		r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+		r.Header.Set("Cookie", "gatehouse="+first+"; gatehouse_1="+second)
+		s, err := m.Load(r)
+		if err == nil {
+			t.Fatalf("a session from fuzzed cookies: %+v", s)
+		}
+		if !errors.Is(err, session.ErrNoSession) {
+			t.Fatalf("error %v, want ErrNoSession", err)
+		}
+	})
+}
+
+// FuzzFlowCookie sends arbitrary flow cookies and states to TakeFlow.
+func FuzzFlowCookie(f *testing.F) {
+	m, _ := newManager(f)
+	fl, r := startFlow(f, m, nil)
+	f.Add(r.Cookies()[0].Name, r.Cookies()[0].Value, fl.State)
+	f.Add("gatehouse_flow_x", "garbage", "state")
+	f.Fuzz(func(t *testing.T, name, value, state string) {
+		r := httptest.NewRequest("GET", "http://127.0.0.1/callback", nil)
+		r.Header.Set("Cookie", name+"="+value)
+		got, err := m.TakeFlow(httptest.NewRecorder(), r, state)
+		if err == nil && (got.State != fl.State || state != fl.State) {
+			t.Fatalf("accepted a flow for state %q", state)
+		}
+		if err != nil && !errors.Is(err, session.ErrNoFlow) {
+			t.Fatalf("error %v, want ErrNoFlow", err)
+		}
+	})
+}
