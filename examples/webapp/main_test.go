@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func start(t *testing.T, env map[string]string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &syncBuffer{}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, func(k string) string { return env[k] }, out, func(a string) { addrc <- a })
+	}()
+	select {
+	case a := <-addrc:
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+		})
+		return "http://" + a, out
+	case err := <-done:
+		cancel()
+		t.Fatalf("run: %v\n%s", err, out)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("the webapp did not start")
+	}
+	return "", nil
+}
+
+// browse follows redirects like a browser, submitting oidctest's login form
+// when it appears, and returns the final page.
+func browse(t *testing.T, c *http.Client, method, u string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+var hidden = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// submitLogin fills oidctest's form with username.
+func submitLogin(t *testing.T, c *http.Client, page *http.Response, body, username string) (*http.Response, string) {
+	t.Helper()
+	form := url.Values{"username": {username}}
+	for _, m := range hidden.FindAllStringSubmatch(body, -1) {
+		form.Add(m[1], htmlUnescape(m[2]))
+	}
+	action := page.Request.URL.ResolveReference(&url.URL{Path: "/authorize"})
+	resp, err := c.PostForm(action.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func htmlUnescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'", "&#43;", "+").Replace(s)
+}
+
+// The embedded default: a person's run, click by click, through the login
+// form of the in-process provider, /me, and logout.
+func TestWebappEmbeddedDefault(t *testing.T) {
+	base, out := start(t, map[string]string{"ADDR": "127.0.0.1:0"})
+	if !strings.Contains(out.String(), "Open "+base+"/") || !strings.Contains(out.String(), "SESSION_KEY is not set") {
+		t.Errorf("start-up output:\n%s", out)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, body := browse(t, c, "GET", base+"/")
+	if resp.StatusCode != 200 || !strings.Contains(body, `id="login"`) {
+		t.Fatalf("home: %d %s", resp.StatusCode, body)
+	}
+	resp, body = browse(t, c, "GET", base+"/login?return_to=/me")
+	if !strings.Contains(body, `id="username"`) {
+		t.Fatalf("no login form: %s", body)
+	}
+	resp, body = submitLogin(t, c, resp, body, "alice")
+	var claims map[string]any
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/me" || json.Unmarshal([]byte(body), &claims) != nil || claims["sub"] != "alice" {
+		t.Fatalf("after login: %d %s %s", resp.StatusCode, resp.Request.URL, body)
+	}
+	if _, body := browse(t, c, "GET", base+"/"); !strings.Contains(body, `id="user">alice`) {
+		t.Errorf("home after login: %s", body)
+	}
+	req, _ := http.NewRequest("POST", base+"/logout", nil)
+	req.Header.Set("Origin", base)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body2, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Request.URL.String() != base+"/" || !strings.Contains(string(body2), "not signed in") {
+		t.Errorf("after logout: %s %s", resp.Request.URL, body2)
+	}
+	noRedirect := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, _ := browse(t, noRedirect, "GET", base+"/me"); resp.StatusCode != 302 {
+		t.Errorf("/me after logout: %d, want a redirect to login", resp.StatusCode)
+	}
+}
+
+// Against an external issuer, with the env of DESIGN.md §4.
+func TestWebappContract(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AutoLogin = "bob" })
+	base, _ := start(t, map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": op.ClientID,
+		"OIDC_CLIENT_SECRET": op.ClientSecret, "SESSION_KEY": strings.Repeat("ab", 32), "OIDC_SCOPES": "openid email"})
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, body := browse(t, c, "GET", base+"/me")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"sub":"bob"`) {
+		t.Errorf("/me through login: %d %s", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequest("GET", base+"/me", nil)
+	req.Header.Set("Accept", "application/json")
+	resp2, _ := (&http.Client{}).Do(req)
+	if resp2.StatusCode != 401 {
+		t.Errorf("/me for an API client without session: %d", resp2.StatusCode)
+	}
+}
+
+func TestWebappRejectsBadEnv(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	for name, env := range map[string]map[string]string{
+		"no client id":      {"OIDC_ISSUER": op.URL},
+		"short session key": {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "SESSION_KEY": "abcd"},
+		"non-hex key":       {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "SESSION_KEY": "zz"},
+	} {
+		env["ADDR"] = "127.0.0.1:0"
+		if err := run(t.Context(), func(k string) string { return env[k] }, io.Discard, nil); err == nil {
+			t.Errorf("%s: started", name)
+		}
+	}
+}
