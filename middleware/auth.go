@@ -145,7 +145,8 @@ type Auth struct {
 	openid   bool
 
 	mu      sync.Mutex
-	pending map[string]*refreshCall // session ID → refresh under way
+	pending map[string]*refreshCall // refresh-token hash → refresh under way or just done
+	jtis    jtiCache                // logout tokens seen
 }
 
 // New checks c and returns an Auth.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -34,7 +36,7 @@ type refreshCall struct {
 // refreshShared refreshes s once per refresh token in this process: the
 // first caller asks the provider; callers that arrive meanwhile, or within
 // refreshGrace after, get the same result.
-func (a *Auth) refreshShared(ctx context.Context, s *session.Session) (*session.Session, error) {
+func (a *Auth) refreshShared(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session.Session) (*session.Session, error) {
 	sum := sha256.Sum256([]byte(s.RefreshToken))
 	key := string(sum[:])
 	now := a.c.Now()
@@ -66,7 +68,7 @@ func (a *Auth) refreshShared(ctx context.Context, s *session.Session) (*session.
 	// The refresh serves every waiter: it must not die with this request.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.client.Timeout)
 	defer cancel()
-	ns, err := a.refresh(rctx, s)
+	ns, err := a.refreshLocked(rctx, w, r, s)
 	a.mu.Lock()
 	c.s, c.err, c.expires = ns, err, a.c.Now().Add(refreshGrace)
 	if err != nil {
@@ -93,6 +95,43 @@ func isDone(c *refreshCall) bool {
 func copySession(s *session.Session) *session.Session {
 	cp := *s
 	return &cp
+}
+
+// refreshLockTTL is the lease of the cross-replica refresh lock; the store
+// extends it while the refresh runs.
+const refreshLockTTL = 10 * time.Second
+
+// refreshLocked refreshes under the store's cross-replica lock when it has
+// one: after taking the lock it reads the session again, and when another
+// replica refreshed meanwhile it uses those tokens instead of refreshing
+// again. The new tokens are saved before the lock is released.
+func (a *Auth) refreshLocked(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session.Session) (*session.Session, error) {
+	locker, ok := a.c.Sessions.Locker()
+	if !ok {
+		return a.refresh(ctx, s)
+	}
+	unlock, err := locker.Lock(ctx, "refresh:"+s.ID, refreshLockTTL)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	defer unlock()
+	cur, err := a.c.Sessions.Reload(r)
+	switch {
+	case errors.Is(err, session.ErrNoSession):
+		return nil, fmt.Errorf("%w: the session ended during the refresh", errTokenRejected)
+	case err != nil:
+		return nil, storeError(err)
+	case cur.RefreshToken != s.RefreshToken && !a.needsRefresh(cur):
+		return cur, nil // refreshed by another replica
+	}
+	ns, err := a.refresh(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.c.Sessions.Save(w, r, ns); err != nil {
+		return nil, storeError(err)
+	}
+	return ns, nil
 }
 
 // refresh asks the provider for new tokens with s's refresh token.

@@ -80,7 +80,7 @@ func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session)
 		}
 		return s, nil
 	}
-	ns, err := a.refreshShared(r.Context(), s)
+	ns, err := a.refreshShared(r.Context(), w, r, s)
 	var pe *ProviderError
 	switch {
 	case err == nil:
@@ -88,6 +88,8 @@ func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session)
 			return nil, storeError(err)
 		}
 		return ns, nil
+	case errors.Is(err, ErrSessionStore):
+		return nil, err
 	case errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500, errors.Is(err, errTokenRejected):
 		// The provider refused the grant (invalid_grant: revoked, reused,
 		// expired): end the session.

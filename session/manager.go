@@ -54,6 +54,7 @@ type Manager struct {
 	flowCodecs []securecookie.Codec
 	maxFlows   int
 	now        func() time.Time
+	revoked    revocations
 }
 
 // New checks c and returns a Manager.
@@ -131,7 +132,7 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: deny list: %w", err)
 	}
-	if denied {
+	if denied || m.revoked.revoked(s) {
 		return nil, ErrNoSession
 	}
 	return s, nil

@@ -215,7 +215,13 @@ type header struct {
 
 // verify runs every check but the audience one. It also returns the key set
 // and generation the signature was checked with (nil, 0 for HMAC).
-func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet, gen uint64, err error) {
+func (v *Verifier) verify(ctx context.Context, raw string) (*Token, *keySet, uint64, error) {
+	return v.parseAndCheck(ctx, raw, true)
+}
+
+// parseAndCheck is verify with exp optional when requireExp is false
+// (logout tokens).
+func (v *Verifier) parseAndCheck(ctx context.Context, raw string, requireExp bool) (_ *Token, ks *keySet, gen uint64, err error) {
 	if len(raw) > v.maxSize {
 		return nil, nil, 0, errTooLarge
 	}
@@ -267,7 +273,11 @@ func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if err := v.checkTimes(t); err != nil {
+	if t.Expiry.IsZero() && !requireExp {
+		if err := v.checkNotBefore(t); err != nil {
+			return nil, nil, 0, err
+		}
+	} else if err := v.checkTimes(t); err != nil {
 		return nil, nil, 0, err
 	}
 	return t, ks, gen, nil
@@ -324,6 +334,14 @@ func (v *Verifier) checkTimes(t *Token) error {
 		return errNoExp
 	case !now.Before(t.Expiry.Add(v.leeway)):
 		return errExpiredToken
+	}
+	return v.checkNotBefore(t)
+}
+
+// checkNotBefore enforces nbf and iat with leeway.
+func (v *Verifier) checkNotBefore(t *Token) error {
+	now := v.now()
+	switch {
 	case !t.NotBefore.IsZero() && now.Add(v.leeway).Before(t.NotBefore):
 		return errNotYet
 	case !t.IssuedAt.IsZero() && now.Add(v.leeway).Before(t.IssuedAt):

@@ -1,0 +1,96 @@
+package middleware
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/verify"
+)
+
+// maxSeenJTIs bounds the logout-token IDs remembered against replay.
+const maxSeenJTIs = 100000
+
+// BackChannelLogout is the back_channel_logout_uri endpoint (OpenID Connect
+// Back-Channel Logout 1.0): the provider POSTs a logout_token; it is verified
+// (signature, alg, iss, aud, iat, exp when present, the logout event, no
+// nonce, sub or sid, jti not seen before) and the matching sessions end: by
+// sid that one session, by sub every session of that user at this issuer.
+// It answers 200 with Cache-Control: no-store, or 400 with a JSON error.
+//
+// Sessions in a server-side store with an index (redisstore) are deleted
+// everywhere. With the cookie store the logout is recorded in this process
+// only; several replicas need a server-side store.
+func (a *Auth) BackChannelLogout(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSONError(w, http.StatusMethodNotAllowed, "invalid_request", "POST a logout_token")
+		return
+	}
+	if a.verifier == nil {
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", "this login has no OpenID provider")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil || len(r.PostForm["logout_token"]) != 1 {
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", "the body must carry exactly one logout_token")
+		return
+	}
+	t, err := a.verifier.VerifyLogoutToken(r.Context(), r.PostForm.Get("logout_token"))
+	if err != nil {
+		status, desc := http.StatusBadRequest, "the logout token is invalid"
+		if errors.Is(err, verify.ErrUnavailable) {
+			status, desc = http.StatusServiceUnavailable, "the provider's keys are unavailable"
+		} else if errors.Is(err, verify.ErrInvalid) {
+			desc = err.Error()
+		}
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "gatehouse: logout token refused", slog.Any("error", err))
+		writeJSONError(w, status, "invalid_request", desc)
+		return
+	}
+	if !a.jtis.first(t.Issuer+"\x00"+t.ID, t.IssuedAt, a.c.Now()) {
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", "the logout token was already used (jti replay)")
+		return
+	}
+	n, err := a.c.Sessions.EndSessions(r.Context(), t.Issuer, t.SessionID, t.Subject)
+	if err != nil {
+		a.log.LogAttrs(r.Context(), slog.LevelError, "gatehouse: back-channel logout failed", slog.Any("error", err))
+		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "sessions could not be ended; retry")
+		return
+	}
+	a.log.LogAttrs(r.Context(), slog.LevelInfo, "gatehouse: back-channel logout",
+		slog.String("sub", t.Subject), slog.String("sid", t.SessionID), slog.Int("sessions", n))
+	w.WriteHeader(http.StatusOK)
+}
+
+// jtiCache remembers logout-token IDs for a while (bounded), so a captured
+// logout token cannot be replayed.
+type jtiCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// first records key and reports whether it was new. Entries are kept for a
+// day after the token's iat, longer than any logout token lives.
+func (c *jtiCache) first(key string, iat, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]time.Time{}
+	}
+	if _, ok := c.seen[key]; ok {
+		return false
+	}
+	if len(c.seen) >= maxSeenJTIs {
+		for k, t := range c.seen {
+			if now.Sub(t) > 24*time.Hour || len(c.seen) >= maxSeenJTIs {
+				delete(c.seen, k)
+			}
+		}
+	}
+	c.seen[key] = iat
+	return true
+}
