@@ -257,7 +257,13 @@ func TestCallbackStateAttacks(t *testing.T) {
 		cb   func(b *browser) string
 	}{
 		{"state altered", func(b *browser) string {
-			return setParam(t, callbackURL(t, a, "alice", b.startLogin(a, "")), "state", "x"+mustQuery(t, b.startLogin(a, "")).Get("state")[1:])
+			cb := callbackURL(t, a, "alice", b.startLogin(a, ""))
+			st := mustQuery(t, cb).Get("state")
+			flip := "A"
+			if st[0] == 'A' {
+				flip = "B"
+			}
+			return setParam(t, cb, "state", flip+st[1:])
 		}},
 		{"state missing", func(b *browser) string {
 			return setParam(t, callbackURL(t, a, "alice", b.startLogin(a, "")), "state", "")
