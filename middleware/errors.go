@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net/url"
 	"net/http"
 	"strings"
 
@@ -84,6 +85,12 @@ func providerError(err error) error {
 	}
 	if errors.Is(err, ErrProvider) {
 		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// A transport failure: keep it (timeouts stay recognisable); it
+		// names the endpoint, never a response body.
+		return fmt.Errorf("%w: %s %s: %w", ErrProvider, ue.Op, ue.URL, ue.Err)
 	}
 	msg := err.Error()
 	if strings.HasPrefix(msg, "oauth2: cannot parse") {
