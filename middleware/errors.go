@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"net/url"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"golang.org/x/oauth2"
