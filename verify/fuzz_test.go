@@ -37,3 +37,22 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLogoutToken feeds arbitrary strings to VerifyLogoutToken: never a
+// panic, never an acceptance of anything but the signed seed.
+func FuzzLogoutToken(f *testing.F) {
+	op, v := setup(f, verify.Config{})
+	c := baseClaims(op)
+	c["aud"] = "app"
+	c["jti"] = "j1"
+	c["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}
+	valid := op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: c})
+	f.Add(valid)
+	f.Add("a.b.c")
+	f.Fuzz(func(t *testing.T, raw string) {
+		tok, err := v.VerifyLogoutToken(t.Context(), raw)
+		if err == nil && (tok.Subject != "alice" || tok.ID != "j1") {
+			t.Fatalf("accepted %q", raw)
+		}
+	})
+}

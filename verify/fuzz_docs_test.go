@@ -1,0 +1,72 @@
+package verify
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// FuzzDiscoveryDocument serves arbitrary bytes as a discovery document:
+// never a panic, and a Provider only for a document naming this issuer.
+func FuzzDiscoveryDocument(f *testing.F) {
+	var doc atomic.Pointer[[]byte]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(*doc.Load())
+	}))
+	defer srv.Close()
+	f.Add([]byte(`{"issuer":"ISSUER","jwks_uri":"ISSUER/jwks","token_endpoint":"ISSUER/token"}`))
+	f.Add([]byte(`{"issuer":"ISSUER","jwks_uri":"http://evil.example/jwks"}`))
+	f.Add([]byte(`{"issuer":["a"]}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		b = []byte(strings.ReplaceAll(string(b), "ISSUER", srv.URL))
+		doc.Store(&b)
+		p, err := NewProvider(context.Background(), ProviderConfig{Issuer: srv.URL})
+		if err != nil {
+			return
+		}
+		defer p.Close()
+		if p.Issuer() != srv.URL {
+			t.Fatalf("accepted a document for issuer %q", p.Issuer())
+		}
+	})
+}
+
+// FuzzJWKS parses arbitrary key sets as the key cache does and builds the
+// snapshot: never a panic, and only usable verification keys kept.
+func FuzzJWKS(f *testing.F) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	resp, err := http.Get(op.URL + "/jwks")
+	if err != nil {
+		f.Fatal(err)
+	}
+	real, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	f.Add(real)
+	f.Add([]byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"","y":""}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"unknown"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		set, err := jwk.Parse(b, jwk.WithIgnoreParseError(true))
+		if err != nil {
+			return
+		}
+		s := buildSnapshot(set, 1)
+		for _, pk := range s.all {
+			if !pk.fits("RS256") && !pk.fits("ES256") && !pk.fits("ES384") && !pk.fits("ES512") && !pk.fits("EdDSA") {
+				t.Fatalf("kept an unusable key %T", pk.key)
+			}
+		}
+	})
+}
