@@ -58,7 +58,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	tok, err := a.oauth.Exchange(a.ctx(r.Context()), code,
 		oauth2.VerifierOption(f.Verifier), oauth2.SetAuthURLParam("redirect_uri", a.redirectURL(r)))
 	if err != nil {
-		a.providerFailed(w, r, providerError(err))
+		a.providerFailed(w, r, redact(providerError(err), a.c.ClientSecret))
 		return
 	}
 	s, err := a.sessionFrom(r.Context(), tok, f.Nonce)

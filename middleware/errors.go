@@ -99,6 +99,20 @@ func providerError(err error) error {
 	return fmt.Errorf("%w: %s", ErrProvider, printable(msg, 200))
 }
 
+// redact removes secret from the provider-supplied text of a ProviderError,
+// for providers that echo what they were sent.
+func redact(err error, secret string) error {
+	var pe *ProviderError
+	if secret == "" || !errors.As(err, &pe) {
+		return err
+	}
+	cp := *pe
+	for _, f := range []*string{&cp.Code, &cp.Description, &cp.URI} {
+		*f = strings.ReplaceAll(*f, secret, "[redacted]")
+	}
+	return &cp
+}
+
 // printable keeps at most n printable ASCII characters of s.
 func printable(s string, n int) string {
 	var b strings.Builder

@@ -141,7 +141,7 @@ func (a *Auth) refresh(ctx context.Context, s *session.Session) (*session.Sessio
 	ts := a.oauth.TokenSource(a.ctx(ctx), &oauth2.Token{RefreshToken: s.RefreshToken})
 	tok, err := ts.Token()
 	if err != nil {
-		return nil, providerError(err)
+		return nil, redact(providerError(err), a.c.ClientSecret)
 	}
 	if !strings.EqualFold(tok.Type(), "Bearer") {
 		return nil, fmt.Errorf("%w: %w: token_type %q is not Bearer", ErrProvider, errTokenRejected, printable(tok.TokenType, 32))
