@@ -3,11 +3,13 @@ package middleware_test
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -117,5 +119,30 @@ func TestFaultsClockSkew(t *testing.T) {
 	})
 	if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != 302 {
 		t.Errorf("provider clock 30 s behind the token's exp: %d", resp.StatusCode)
+	}
+}
+
+// Oversized input is refused early with 4xx: a huge form body to Bearer or
+// to the back-channel endpoint, a huge token.
+func TestOversizedInput(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	api := newAPI(t, op, verify.Config{}, middleware.BearerConfig{AllowFormToken: true})
+	r := httptest.NewRequest("POST", "/me", strings.NewReader("access_token="+strings.Repeat("a", 1<<20)))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if w, _ := api.do(r); w.Code != 400 {
+		t.Errorf("1 MB form body to Bearer: %d", w.Code)
+	}
+	if w, _ := api.do(get("/me", strings.Repeat("a", 17<<10))); w.Code != 401 {
+		t.Errorf("17 KB token: %d", w.Code)
+	}
+	a := withBackchannel(newApp(t, op))
+	resp, err := http.Post(a.srv.URL+"/backchannel", "application/x-www-form-urlencoded", strings.NewReader("logout_token="+strings.Repeat("a", 1<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("1 MB back-channel body: %d", resp.StatusCode)
 	}
 }
