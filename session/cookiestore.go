@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,12 +103,9 @@ func (s *CookieStore) New(r *http.Request, name string) (*sessions.Session, erro
 	if securecookie.DecodeMulti(name, raw, &plain, s.codecs...) != nil {
 		return sess, nil
 	}
-	var values map[string]json.RawMessage
-	if json.Unmarshal(plain, &values) != nil {
+	if !unframe(plain, sess.Values) {
+		clear(sess.Values)
 		return sess, nil
-	}
-	for k, v := range values {
-		sess.Values[k] = v
 	}
 	sess.IsNew = false
 	return sess, nil
@@ -125,17 +123,9 @@ func (s *CookieStore) Save(r *http.Request, w http.ResponseWriter, sess *session
 		deleteChunks(w, r, name, opts, 0)
 		return nil
 	}
-	values := make(map[string]any, len(sess.Values))
-	for k, v := range sess.Values {
-		ks, ok := k.(string)
-		if !ok {
-			return fmt.Errorf("session: value key %v is not a string", k)
-		}
-		values[ks] = v
-	}
-	plain, err := json.Marshal(values)
+	plain, err := frame(sess.Values)
 	if err != nil {
-		return fmt.Errorf("session: encoding: %w", err)
+		return err
 	}
 	enc, err := securecookie.EncodeMulti(sess.Name(), plain, s.codecs...)
 	if err != nil {
@@ -256,4 +246,57 @@ func newCookie(r *http.Request, name, value string, opts *sessions.Options) *htt
 		c.SameSite = http.SameSiteLaxMode
 	}
 	return c
+}
+
+// The cookie's plaintext frames each value as JSON: a version byte, then
+// per value uvarint(len(key)) key uvarint(len(json)) json. Reading it needs
+// no JSON scan of the whole: each value stays a json.RawMessage, decoded
+// once by whoever reads it (the Manager decodes its Session, nothing else).
+const frameVersion = 1
+
+func frame(values map[any]any) ([]byte, error) {
+	buf := []byte{frameVersion}
+	for k, v := range values {
+		ks, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("session: value key %v is not a string", k)
+		}
+		var js []byte
+		if raw, ok := v.(json.RawMessage); ok {
+			js = raw
+		} else {
+			var err error
+			if js, err = json.Marshal(v); err != nil {
+				return nil, fmt.Errorf("session: encoding %q: %w", ks, err)
+			}
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(ks)))
+		buf = append(buf, ks...)
+		buf = binary.AppendUvarint(buf, uint64(len(js)))
+		buf = append(buf, js...)
+	}
+	return buf, nil
+}
+
+// unframe fills values from a framed plaintext; false when it is malformed.
+func unframe(b []byte, values map[any]any) bool {
+	if len(b) == 0 || b[0] != frameVersion {
+		return false
+	}
+	b = b[1:]
+	for len(b) > 0 {
+		kl, n := binary.Uvarint(b)
+		if n <= 0 || kl > uint64(len(b)-n) {
+			return false
+		}
+		key := string(b[n : n+int(kl)])
+		b = b[n+int(kl):]
+		vl, n := binary.Uvarint(b)
+		if n <= 0 || vl > uint64(len(b)-n) {
+			return false
+		}
+		values[key] = json.RawMessage(b[n : n+int(vl)])
+		b = b[n+int(vl):]
+	}
+	return true
 }
