@@ -229,6 +229,20 @@ func secure(r *http.Request) bool {
 	return ip == nil || !ip.IsLoopback()
 }
 
+// CookieName is the name a session cookie called name gets for r: with the
+// "__Host-" prefix when the cookie is Secure, at Path "/" and without
+// Domain. Stores other than CookieStore use it to name cookies alike.
+func CookieName(r *http.Request, name string, opts *sessions.Options) string {
+	return cookieName(r, name, opts)
+}
+
+// NewCookie builds a cookie with the safe attributes forced on: HttpOnly,
+// SameSite Lax unless set otherwise (never None without Secure), and Secure
+// unless r is plain http to a loopback host.
+func NewCookie(r *http.Request, name, value string, opts *sessions.Options) *http.Cookie {
+	return newCookie(r, name, value, opts)
+}
+
 // cookieName adds the __Host- prefix where browsers allow it.
 func cookieName(r *http.Request, name string, opts *sessions.Options) string {
 	if secure(r) && opts.Path == "/" && opts.Domain == "" {
