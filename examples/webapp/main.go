@@ -14,11 +14,14 @@
 //	OIDC_SCOPES         space-separated (default "openid profile email")
 //	SESSION_KEY         hex, at least 32 bytes, signs and encrypts the session
 //	                    cookie (random with a warning when unset: sessions
-//	                    then end when the program stops)
+//	                    then end when the program stops; replicas must share it)
+//	REDIS_URL           optional, e.g. redis://127.0.0.1:6379/0: keep sessions
+//	                    in Redis (several replicas, back-channel logout)
 //
 // Routes: GET / (public), GET /login[?return_to=/path], GET /callback,
 // POST /logout, GET /me (the signed-in user's ID-token claims as JSON, or a
-// redirect to login).
+// redirect to login), POST /backchannel-logout (the provider's back-channel
+// logout).
 package main
 
 import (
@@ -42,7 +45,10 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -111,6 +117,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	mux.HandleFunc("GET /login", auth.Login)
 	mux.HandleFunc("GET /callback", auth.Callback)
 	mux.HandleFunc("POST /logout", auth.Logout)
+	mux.HandleFunc("POST /backchannel-logout", auth.BackChannelLogout)
 	mux.Handle("GET /me", auth.Require(http.HandlerFunc(me)))
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
@@ -154,6 +161,19 @@ func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Mana
 	blockKey, err := hkdf.Key(sha256.New, secret, nil, "gatehouse cookie block key", 32)
 	if err != nil {
 		return nil, err
+	}
+	if u := getenv("REDIS_URL"); u != "" {
+		opts, err := redis.ParseURL(u)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		keys := [][]byte{hashKey, blockKey}
+		store, err := redisstore.New(redis.NewClient(opts), redisstore.Config{KeyPairs: keys})
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("sessions in Redis", "addr", opts.Addr)
+		return session.New(session.Config{Store: store, FlowKeys: keys})
 	}
 	store, err := session.NewCookieStore(hashKey, blockKey)
 	if err != nil {

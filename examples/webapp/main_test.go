@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -175,5 +176,33 @@ func TestWebappRejectsBadEnv(t *testing.T) {
 		if err := run(t.Context(), func(k string) string { return env[k] }, io.Discard, nil); err == nil {
 			t.Errorf("%s: started", name)
 		}
+	}
+}
+
+// With REDIS_URL, sessions live in Redis: two webapp processes sharing it
+// and SESSION_KEY accept each other's logins.
+func TestWebappRedis(t *testing.T) {
+	srv := redistest.Start(t, "--appendonly", "no")
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AutoLogin = "dana" })
+	env := map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": op.ClientID,
+		"OIDC_CLIENT_SECRET": op.ClientSecret, "SESSION_KEY": strings.Repeat("cd", 32), "REDIS_URL": "redis://" + srv.Addr + "/0"}
+	one, out := start(t, env)
+	if !strings.Contains(out.String(), "sessions in Redis") {
+		t.Errorf("output: %s", out)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	if resp, body := browse(t, c, "GET", one+"/me"); resp.StatusCode != 200 || !strings.Contains(body, `"sub":"dana"`) {
+		t.Fatalf("login on the first: %d %s", resp.StatusCode, body)
+	}
+	two, _ := start(t, env)
+	u1, _ := url.Parse(one)
+	u2, _ := url.Parse(two)
+	jar.SetCookies(u2, jar.Cookies(u1))
+	noRedirect := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, body := browse(t, noRedirect, "GET", two+"/me"); resp.StatusCode != 200 || !strings.Contains(body, `"sub":"dana"`) {
+		t.Errorf("the first's session on the second: %d %s", resp.StatusCode, body)
 	}
 }
