@@ -1,0 +1,76 @@
+// An independent OpenID provider for Gatehouse's interop tests:
+// panva/oidc-provider (OpenID Certified), configured from the environment by
+// the Go test that starts it. Never used outside tests.
+//
+// PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, POST_LOGOUT_REDIRECT_URI,
+// RESOURCE (the API audience), JWKS_FILE (private signing keys, the first
+// one signs), AT_TTL (access-token lifetime, seconds).
+import fs from 'node:fs';
+import Provider from 'oidc-provider';
+
+const env = (k, d) => process.env[k] ?? d;
+const port = Number(env('PORT'));
+const issuer = `http://127.0.0.1:${port}`;
+const resource = env('RESOURCE', 'https://api.example.test');
+const jwks = JSON.parse(fs.readFileSync(env('JWKS_FILE'), 'utf8'));
+
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: env('CLIENT_ID'),
+    client_secret: env('CLIENT_SECRET'),
+    redirect_uris: [env('REDIRECT_URI')],
+    post_logout_redirect_uris: [env('POST_LOGOUT_REDIRECT_URI')],
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: 'openid profile email offline_access api:read',
+  }],
+  jwks,
+  scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read'],
+  pkce: { required: () => true },
+  rotateRefreshToken: true,
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  ttl: {
+    AccessToken: Number(env('AT_TTL', '3600')),
+    ClientCredentials: Number(env('AT_TTL', '3600')),
+    IdToken: 3600,
+    RefreshToken: 86400,
+    Grant: 86400,
+    Session: 86400,
+    Interaction: 600,
+  },
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    revocation: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => resource,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'api:read',
+        audience: resource,
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: Number(env('AT_TTL', '3600')),
+        jwt: { sign: { alg: 'RS256' } },
+      }),
+    },
+  },
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id, name: id, email: `${id}@example.test`, email_verified: true };
+      },
+    };
+  },
+  cookies: { keys: ['gatehouse-interop-test-only'] },
+});
+
+provider.listen(port, '127.0.0.1', () => {
+  console.log(`listening ${issuer}`);
+});
+
+provider.on('server_error', (ctx, err) => { console.error('server_error', err); });
