@@ -75,6 +75,11 @@ type strList []string
 // UnmarshalJSON accepts "a", ["a","b"] and null.
 func (l *strList) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+		// The common case, a plain string: no decoder needed.
+		*l = strList{string(b[1 : len(b)-1])}
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {

@@ -274,7 +274,7 @@ func (v *Verifier) parseAndCheck(ctx context.Context, raw string, requireExp boo
 		return nil, nil, 0, err
 	}
 	if t.Expiry.IsZero() && !requireExp {
-		if err := v.checkNotBefore(t); err != nil {
+		if err := v.checkNotBefore(t, v.now()); err != nil {
 			return nil, nil, 0, err
 		}
 	} else if err := v.checkTimes(t); err != nil {
@@ -335,12 +335,11 @@ func (v *Verifier) checkTimes(t *Token) error {
 	case !now.Before(t.Expiry.Add(v.leeway)):
 		return errExpiredToken
 	}
-	return v.checkNotBefore(t)
+	return v.checkNotBefore(t, now)
 }
 
 // checkNotBefore enforces nbf and iat with leeway.
-func (v *Verifier) checkNotBefore(t *Token) error {
-	now := v.now()
+func (v *Verifier) checkNotBefore(t *Token, now time.Time) error {
 	switch {
 	case !t.NotBefore.IsZero() && now.Add(v.leeway).Before(t.NotBefore):
 		return errNotYet
