@@ -3,8 +3,10 @@
 // the Go test that starts it. Never used outside tests.
 //
 // PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, POST_LOGOUT_REDIRECT_URI,
-// RESOURCE (the API audience), JWKS_FILE (private signing keys, the first
-// one signs), AT_TTL (access-token lifetime, seconds).
+// BACKCHANNEL_LOGOUT_URI (optional), RESOURCE (the API audience), JWKS_FILE
+// (private signing keys as a JWK set, the first one signs; the Go test
+// restarts the provider with a new file to rotate keys), AT_TTL
+// (access-token lifetime, seconds). Prints "listening <issuer>" when ready.
 import fs from 'node:fs';
 import Provider from 'oidc-provider';
 
@@ -13,6 +15,7 @@ const port = Number(env('PORT'));
 const issuer = `http://127.0.0.1:${port}`;
 const resource = env('RESOURCE', 'https://api.example.test');
 const jwks = JSON.parse(fs.readFileSync(env('JWKS_FILE'), 'utf8'));
+const backchannel = env('BACKCHANNEL_LOGOUT_URI', '');
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -24,6 +27,10 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     scope: 'openid profile email offline_access api:read',
+    ...(backchannel ? {
+      backchannel_logout_uri: backchannel,
+      backchannel_logout_session_required: true,
+    } : {}),
   }],
   jwks,
   scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read'],
@@ -44,6 +51,7 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => resource,
@@ -67,6 +75,15 @@ const provider = new Provider(issuer, {
     };
   },
   cookies: { keys: ['gatehouse-interop-test-only'] },
+  // The provider refuses outgoing requests to special-use addresses (SSRF
+  // protection), loopback included; the test app is on loopback, so its
+  // back-channel logout calls, and only those, go without that check.
+  fetch(url, options) {
+    if (backchannel && url === new URL(backchannel).href) {
+      delete options.dispatcher; // eslint-disable-line no-param-reassign
+    }
+    return globalThis.fetch(url, options);
+  },
 });
 
 provider.listen(port, '127.0.0.1', () => {
@@ -74,3 +91,6 @@ provider.listen(port, '127.0.0.1', () => {
 });
 
 provider.on('server_error', (ctx, err) => { console.error('server_error', err); });
+provider.on('backchannel.error', (ctx, err, client) => {
+  console.error('backchannel.error', client.clientId, err.message, err.cause?.message ?? '');
+});
