@@ -70,6 +70,12 @@ type Config struct {
 	// PKCE.
 	AuthParams url.Values
 
+	// TokenParams are extra parameters of the code exchange at the token
+	// endpoint, e.g. RFC 8707 "resource" so the access token is a JWT for
+	// your API. (Refresh requests go through x/oauth2, which sends none:
+	// providers then reuse the resources of the grant.)
+	TokenParams url.Values
+
 	// Sessions keeps the login state. Required; several Auths (one per
 	// provider) may share one Manager.
 	Sessions *session.Manager

@@ -1,6 +1,8 @@
 package middleware_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"context"
 	"errors"
 	"net/http"
@@ -194,4 +196,23 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Errorf("good config: %v", err)
 	}
 	_ = url.Values{}
+}
+
+// TokenParams reach the code exchange (RFC 8707 resource → the access
+// token's audience at oidctest).
+func TestTokenParams(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	a := newApp(t, op, func(c *middleware.Config) { c.TokenParams = url.Values{"resource": {"https://api.example"}} })
+	b := newBrowser(t)
+	if resp := b.login(a, "alice"); resp.StatusCode != 302 {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	at := sessionOf(t, a, b).AccessToken
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(at, ".")[1])
+	var c struct{ Aud string }
+	json.Unmarshal(payload, &c)
+	if c.Aud != "https://api.example" {
+		t.Errorf("access token aud %q: the resource did not reach the token request", c.Aud)
+	}
 }

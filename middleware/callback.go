@@ -55,8 +55,13 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 			Message: "The sign-in response carries no authorization code.", Err: ErrLoginRequest})
 		return
 	}
-	tok, err := a.oauth.Exchange(a.ctx(r.Context()), code,
-		oauth2.VerifierOption(f.Verifier), oauth2.SetAuthURLParam("redirect_uri", a.redirectURL(r)))
+	opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(f.Verifier), oauth2.SetAuthURLParam("redirect_uri", a.redirectURL(r))}
+	for k, vs := range a.c.TokenParams {
+		if !reservedParams[k] && k != "code" && k != "grant_type" && k != "code_verifier" && len(vs) > 0 {
+			opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
+		}
+	}
+	tok, err := a.oauth.Exchange(a.ctx(r.Context()), code, opts...)
 	if err != nil {
 		a.providerFailed(w, r, redact(providerError(err), a.c.ClientSecret))
 		return

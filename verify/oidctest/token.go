@@ -158,6 +158,9 @@ func (s *Server) codeGrant(f url.Values, c *Client, b Behavior) (map[string]any,
 	}
 	g := &grant{id: randomString(12), client: c.ID, user: ac.user, scope: ac.scope, sid: randomString(12),
 		aud: b.audience(), openid: slices.Contains(strings.Fields(ac.scope), "openid")}
+	if res := f.Get("resource"); res != "" { // RFC 8707
+		g.aud = res
+	}
 	s.mu.Lock()
 	s.grants[g.id] = g
 	ac.grant = g.id
