@@ -1,9 +1,9 @@
 package middleware_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
