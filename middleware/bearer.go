@@ -54,6 +54,7 @@ type BearerError struct {
 	Err         error  // the cause, for logs and errors.Is; never shown to the client
 }
 
+// Error describes the refusal, with its cause, for logs.
 func (e *BearerError) Error() string {
 	if e.Err != nil {
 		return "bearer: " + e.Description + ": " + e.Err.Error()
@@ -61,6 +62,7 @@ func (e *BearerError) Error() string {
 	return "bearer: " + e.Description
 }
 
+// Unwrap returns the cause.
 func (e *BearerError) Unwrap() error { return e.Err }
 
 // Bearer returns middleware that lets a request through only with a valid

@@ -39,6 +39,7 @@ type AuthError struct {
 	Err     error
 }
 
+// Error describes the failure, with its cause, for logs; never shown to users.
 func (e *AuthError) Error() string {
 	if e.Err != nil {
 		return e.Message + ": " + e.Err.Error()
@@ -46,6 +47,7 @@ func (e *AuthError) Error() string {
 	return e.Message
 }
 
+// Unwrap returns the cause.
 func (e *AuthError) Unwrap() error { return e.Err }
 
 // ProviderError is an error answer of a provider endpoint (RFC 6749 §5.2):
@@ -57,6 +59,7 @@ type ProviderError struct {
 	URI         string
 }
 
+// Error describes the provider's answer: status, code and description.
 func (e *ProviderError) Error() string {
 	s := fmt.Sprintf("provider answered %d", e.Status)
 	if e.Code != "" {
