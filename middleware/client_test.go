@@ -337,3 +337,22 @@ func s256(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+// The documented defaults: renewal 30 s before expiry, and 5 minutes of life
+// for a token answered without expires_in.
+func TestClientDefaults(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 31 * time.Second })
+	tr, _ := middleware.NewTransport(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret})
+	tr.Token(context.Background())
+	tr.Token(context.Background())
+	if n := op.Count("token:client_credentials"); n != 1 {
+		t.Fatalf("a 31 s token was renewed at once: %d requests", n)
+	}
+	time.Sleep(1100 * time.Millisecond) // now within 30 s of expiry
+	tr.Token(context.Background())
+	if n := op.Count("token:client_credentials"); n != 2 {
+		t.Errorf("inside the 30 s margin: %d requests, want a renewal", n)
+	}
+}

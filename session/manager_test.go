@@ -146,3 +146,40 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Error("no store: accepted")
 	}
 }
+
+// The documented defaults: idle 8 hours, absolute 24 hours.
+func TestDefaultLifetimes(t *testing.T) {
+	now := time.Now()
+	store, _ := session.NewCookieStore(hashKey, blockKey)
+	m, _ := session.New(session.Config{Store: store, Now: func() time.Time { return now }})
+	r := login(t, m, sample(10))
+	now = now.Add(7*time.Hour + 59*time.Minute)
+	s, err := m.Load(r)
+	if err != nil {
+		t.Fatalf("7 h 59 idle: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := m.Load(r); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("8 h 01 idle: %v", err)
+	}
+	// Kept busy, the session still ends 24 hours after login.
+	s.LastSeen = now
+	w := httptest.NewRecorder()
+	m.Save(w, r, s)
+	r = carry(w, r, "http://127.0.0.1/")
+	for now.Sub(s.Created) < 24*time.Hour-time.Hour {
+		now = now.Add(time.Hour)
+		s2, err := m.Load(r)
+		if err != nil {
+			t.Fatalf("%v after login, kept busy: %v", now.Sub(s.Created), err)
+		}
+		s2.LastSeen = now
+		w := httptest.NewRecorder()
+		m.Save(w, r, s2)
+		r = carry(w, r, "http://127.0.0.1/")
+	}
+	now = s.Created.Add(24*time.Hour + time.Minute)
+	if _, err := m.Load(r); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("24 h 01 after login: %v", err)
+	}
+}
