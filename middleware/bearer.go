@@ -142,15 +142,18 @@ func (b *bearer) extract(r *http.Request) (string, *BearerError) {
 			places++
 		}
 	}
-	if q := r.URL.Query(); q.Has("access_token") {
-		if !b.InsecureAllowQueryToken {
-			return "", badRequest("access tokens in the URL are not accepted; send an Authorization: Bearer header")
+	// Parse the query only when there is one: most requests have none.
+	if r.URL.RawQuery != "" {
+		if q := r.URL.Query(); q.Has("access_token") {
+			if !b.InsecureAllowQueryToken {
+				return "", badRequest("access tokens in the URL are not accepted; send an Authorization: Bearer header")
+			}
+			if len(q["access_token"]) > 1 {
+				return "", badRequest("more than one access_token parameter")
+			}
+			tok = q.Get("access_token")
+			places++
 		}
-		if len(q["access_token"]) > 1 {
-			return "", badRequest("more than one access_token parameter")
-		}
-		tok = q.Get("access_token")
-		places++
 	}
 	if b.AllowFormToken && r.Method != http.MethodGet && r.Method != http.MethodHead && isForm(r) {
 		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
@@ -255,21 +258,35 @@ func missingScopes(t *verify.Token, want []string) bool {
 	return false
 }
 
+// b64tokenChars marks the characters RFC 6750's b64token allows before its
+// trailing '=' padding.
+var b64tokenChars = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~+/" {
+		t[c] = true
+	}
+	return t
+}()
+
 // isB64Token reports whether s matches RFC 6750's b64token.
 func isB64Token(s string) bool {
-	if s == "" {
+	i := 0
+	for i < len(s) && b64tokenChars[s[i]] {
+		i++
+	}
+	if i == 0 {
 		return false
 	}
-	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
-	}
-	for ; i < len(s) && s[i] == '='; i++ {
+	for i < len(s) && s[i] == '=' {
+		i++
 	}
 	return i == len(s)
 }
