@@ -1,11 +1,16 @@
 package middleware_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -76,5 +81,34 @@ func TestRefreshRotationSaved(t *testing.T) {
 	u, _ := url.Parse(a.srv.URL)
 	if len(b.jar.Cookies(u)) == 0 {
 		t.Error("no session cookie")
+	}
+}
+
+// AfterRefresh sees the refreshed session before it is saved, and can
+// refuse it (the session then ends).
+func TestAfterRefreshHook(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	var calls atomic.Int64
+	refuse := atomic.Bool{}
+	a := newApp(t, op, func(c *middleware.Config) {
+		c.AfterRefresh = func(_ context.Context, s *session.Session) error {
+			calls.Add(1)
+			if refuse.Load() {
+				return errors.New("account disabled")
+			}
+			s.Extra = map[string]string{"refreshed": "yes"}
+			return nil
+		}
+	})
+	b := newBrowser(t)
+	b.login(a, "alice")
+	if code, _ := b.me(a); code != 200 || calls.Load() != 1 || sessionOf(t, a, b).Extra["refreshed"] != "yes" {
+		t.Fatalf("after a refresh: /me %d, hook called %d times", code, calls.Load())
+	}
+	refuse.Store(true)
+	if code, _ := b.me(a); code != 401 {
+		t.Errorf("a refresh the hook refused: /me %d, want the session ended", code)
 	}
 }
