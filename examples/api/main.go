@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
 	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -47,7 +48,7 @@ func main() {
 
 // run serves until ctx ends. ready, when not nil, is told the bound address.
 func run(ctx context.Context, getenv func(string) string, out io.Writer, ready func(addr string)) error {
-	addr := envOr(getenv, "ADDR", "127.0.0.1:8081")
+	addr := serve.EnvOr(getenv, "ADDR", "127.0.0.1:8081")
 	issuer, audience := getenv("OIDC_ISSUER"), getenv("API_AUDIENCE")
 
 	var demo *oidctest.Server
@@ -91,7 +92,6 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "api: listening on %s (issuer %s, audience %q)\n", base, issuer, audience)
 	if demo != nil {
@@ -104,16 +104,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel2()
-	return srv.Shutdown(sctx)
+	return serve.Serve(ctx, ln, mux)
 }
 
 // claims answers with the verified token's claims, as the token carries
@@ -131,11 +122,4 @@ func claims(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-func envOr(getenv func(string) string, k, def string) string {
-	if v := getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -1,64 +1,20 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/examples/internal/runtest"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
-// syncBuffer is an io.Writer safe for the server goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// start runs the program with env and returns its base URL and output.
-func start(t *testing.T, env map[string]string) (string, *syncBuffer) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	out := &syncBuffer{}
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, func(k string) string { return env[k] }, out, func(a string) { addrc <- a })
-	}()
-	select {
-	case a := <-addrc:
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("run: %v", err)
-			}
-		})
-		return "http://" + a, out
-	case err := <-done:
-		cancel()
-		t.Fatalf("run: %v\n%s", err, out)
-	case <-time.After(20 * time.Second):
-		cancel()
-		t.Fatal("the api did not start")
-	}
-	return "", nil
+// start runs the program with env until the test ends.
+func start(t *testing.T, env map[string]string) (string, *runtest.Buffer) {
+	return runtest.Start(t, run, env)
 }
 
 func call(t *testing.T, url, token string) (*http.Response, map[string]any) {
@@ -136,7 +92,7 @@ func TestAPINeedsAudience(t *testing.T) {
 	defer op.Close()
 	err := run(t.Context(), func(k string) string {
 		return map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL}[k]
-	}, &syncBuffer{}, nil)
+	}, &runtest.Buffer{}, nil)
 	if err == nil || !strings.Contains(err.Error(), "API_AUDIENCE") {
 		t.Errorf("run without API_AUDIENCE: %v", err)
 	}

@@ -26,8 +26,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
 	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
@@ -53,11 +53,7 @@ func main() {
 
 func run(ctx context.Context, getenv func(string) string, out io.Writer, ready func(addr string)) error {
 	logger := slog.New(slog.NewTextHandler(out, nil))
-	addr := getenv("ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8082"
-	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", serve.EnvOr(getenv, "ADDR", "127.0.0.1:8082"))
 	if err != nil {
 		return err
 	}
@@ -125,19 +121,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		_ = json.Unmarshal(s.Claims, &user)
 		_ = json.NewEncoder(w).Encode(map[string]any{"subject": s.Subject, "login": user["login"], "name": user["name"]})
 	})))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(out, "github: listening on %s\n", base)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return serve.Serve(ctx, ln, mux)
 }

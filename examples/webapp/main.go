@@ -44,6 +44,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
 	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/redis/go-redis/v9"
 
@@ -65,7 +66,7 @@ func main() {
 // run serves until ctx ends. ready, when not nil, is told the bound address.
 func run(ctx context.Context, getenv func(string) string, out io.Writer, ready func(addr string)) error {
 	logger := slog.New(slog.NewTextHandler(out, nil))
-	ln, err := net.Listen("tcp", envOr(getenv, "ADDR", "127.0.0.1:8080"))
+	ln, err := net.Listen("tcp", serve.EnvOr(getenv, "ADDR", "127.0.0.1:8080"))
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		Provider:     provider,
 		ClientID:     clientID,
 		ClientSecret: secret,
-		RedirectURL:  envOr(getenv, "OIDC_REDIRECT_URL", base+"/callback"),
+		RedirectURL:  serve.EnvOr(getenv, "OIDC_REDIRECT_URL", base+"/callback"),
 		Scopes:       scopes,
 		Sessions:     sessions,
 		Logger:       logger,
@@ -120,7 +121,6 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	mux.HandleFunc("POST /backchannel-logout", auth.BackChannelLogout)
 	mux.Handle("GET /me", auth.Require(http.HandlerFunc(me)))
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	fmt.Fprintf(out, "webapp: listening on %s (issuer %s)\n", base, issuer)
 	if demo != nil {
 		fmt.Fprintf(out, "\nNo OIDC_ISSUER set: using an in-process test provider. Open %s/ and sign in with any username.\n\n", base)
@@ -128,16 +128,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel2()
-	return srv.Shutdown(sctx)
+	return serve.Serve(ctx, ln, mux)
 }
 
 // newSessions builds the session manager on an encrypted cookie store keyed
@@ -224,11 +215,4 @@ func me(w http.ResponseWriter, r *http.Request) {
 		claims = map[string]any{"sub": s.Subject}
 	}
 	_ = json.NewEncoder(w).Encode(claims)
-}
-
-func envOr(getenv func(string) string, k, def string) string {
-	if v := getenv(k); v != "" {
-		return v
-	}
-	return def
 }

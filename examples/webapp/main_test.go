@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,57 +8,16 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/gatehouse-go/gatehouse/examples/internal/runtest"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func start(t *testing.T, env map[string]string) (string, *syncBuffer) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	out := &syncBuffer{}
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, func(k string) string { return env[k] }, out, func(a string) { addrc <- a })
-	}()
-	select {
-	case a := <-addrc:
-		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("run: %v", err)
-			}
-		})
-		return "http://" + a, out
-	case err := <-done:
-		cancel()
-		t.Fatalf("run: %v\n%s", err, out)
-	case <-time.After(20 * time.Second):
-		cancel()
-		t.Fatal("the webapp did not start")
-	}
-	return "", nil
+// start runs the program with env until the test ends.
+func start(t *testing.T, env map[string]string) (string, *runtest.Buffer) {
+	return runtest.Start(t, run, env)
 }
 
 // browse follows redirects like a browser, submitting oidctest's login form
