@@ -4,77 +4,90 @@ import "time"
 
 // Behavior holds every switch of the server: quirks of real providers and
 // deliberate misbehaviour. The zero value is a correct, strict provider.
+// Change it with Server.Set.
 type Behavior struct {
 	// AccessTokenTTL and IDTokenTTL default to one hour.
 	AccessTokenTTL, IDTokenTTL time.Duration
-	// Audience is the aud of JWT access tokens minted at /token when the
-	// request names none (audience or resource parameter). Default "api".
+	// Audience is the aud of JWT access tokens minted at /token when
+	// neither the token request nor the authorization request names one
+	// (resource, RFC 8707, or audience). Default "api".
 	Audience string
 	// OpaqueAccessTokens issues random strings instead of JWTs.
 	OpaqueAccessTokens bool
-	// DisableRefreshRotation keeps the same refresh token across refreshes.
+	// DisableRefreshRotation keeps the same refresh token across refreshes;
+	// by default every refresh answers a new one and spends the old.
 	DisableRefreshRotation bool
-	// DisableReuseDetection: by default an already-used refresh token
-	// revokes its whole grant and answers invalid_grant.
+	// DisableReuseDetection: by default presenting an already-used refresh
+	// token revokes its whole grant (every token of it) and answers
+	// invalid_grant. With detection off, it only answers invalid_grant.
 	DisableReuseDetection bool
 
 	// Token-response quirks of real providers.
 	ExpiresInAsString        bool // "expires_in":"3600"
-	OmitExpiresIn            bool
+	OmitExpiresIn            bool // no expires_in
 	LowercaseTokenType       bool // "token_type":"bearer"
-	FormEncodedTokenResponse bool // application/x-www-form-urlencoded (GitHub)
-	OmitIDToken              bool // plain OAuth 2.0
+	FormEncodedTokenResponse bool // application/x-www-form-urlencoded body (GitHub)
+	OmitIDToken              bool // plain OAuth 2.0: never an id_token
 
 	// IssParameter advertises authorization_response_iss_parameter_supported
-	// and sends iss with the authorization response (RFC 9207).
+	// and sends iss with every authorization response (RFC 9207).
 	IssParameter bool
-	// IssParameterValue, when set, is sent as iss instead of the issuer.
+	// IssParameterValue, when set, is sent as iss instead of the issuer,
+	// whether or not IssParameter advertises it (attack tests).
 	IssParameterValue string
 
-	// IDTokenClaims and IDTokenHeader are merged into every ID token; a nil
-	// value deletes the claim or header.
+	// IDTokenClaims and IDTokenHeader are merged into every ID token the
+	// token endpoint issues, last; a nil value deletes the claim or header
+	// member.
 	IDTokenClaims map[string]any
 	IDTokenHeader map[string]any
 	// IDTokenAlg signs ID tokens: "RS256" (default), "ES256", "EdDSA",
-	// "none", or "HS256" (with the client secret).
+	// "PS256", "none", or "HS256" (keyed with the client's secret).
 	IDTokenAlg string
 	// BadIDTokenSignature corrupts the ID token's signature.
 	BadIDTokenSignature bool
 
-	// DiscoveryIssuer is written into the discovery document as issuer.
+	// DiscoveryIssuer, when set, is written into both metadata documents
+	// as issuer (mismatch tests).
 	DiscoveryIssuer string
-	// DisableOIDCDiscovery answers 404 at /.well-known/openid-configuration.
+	// DisableOIDCDiscovery answers 404 at /.well-known/openid-configuration;
+	// RFC 8414 metadata stays (fallback tests).
 	DisableOIDCDiscovery bool
-	// Non-zero: the endpoint answers this status with a small error body.
+	// DiscoveryStatus, JWKSStatus, TokenStatus, UserinfoStatus and
+	// RevocationStatus, when non-zero, make the endpoint answer that status
+	// with a small error body (both discovery documents share
+	// DiscoveryStatus). At /token the body is JSON: error server_error for
+	// 5xx, invalid_grant otherwise, or TokenBody when set.
 	DiscoveryStatus, JWKSStatus, TokenStatus, UserinfoStatus, RevocationStatus int
 	// JWKSCacheControl is sent as the JWKS response's Cache-Control.
 	JWKSCacheControl string
-	// TokenDelay is waited before /token answers (or until the request ends).
+	// TokenDelay is waited before /token answers, or until the request is
+	// cancelled.
 	TokenDelay time.Duration
-	// TokenBody, when set, is the exact /token answer, with
-	// TokenContentType (default application/json).
+	// TokenBody, when set, is the exact /token answer (status TokenStatus,
+	// default 200), with content type TokenContentType (default
+	// application/json).
 	TokenBody, TokenContentType string
-	// UserinfoSub is answered by userinfo instead of the real sub.
+	// UserinfoSub, when set, is answered by userinfo as sub instead of the
+	// user's.
 	UserinfoSub string
-	// AutoLogin logs this user in at GET /authorize, without the form.
+	// AutoLogin, when set, makes GET /authorize log this user in at once
+	// and redirect back, without the form.
 	AutoLogin string
 	// AllowMissingPKCE accepts authorization requests without PKCE; by
 	// default code_challenge with method S256 is required.
 	AllowMissingPKCE bool
 }
 
-func (b *Behavior) accessTTL() time.Duration { return orDuration(b.AccessTokenTTL, time.Hour) }
-func (b *Behavior) idTTL() time.Duration     { return orDuration(b.IDTokenTTL, time.Hour) }
-func (b *Behavior) audience() string {
-	if b.Audience == "" {
-		return "api"
-	}
-	return b.Audience
-}
+func (b *Behavior) accessTTL() time.Duration { return orDefault(max(b.AccessTokenTTL, 0), time.Hour) }
+func (b *Behavior) idTTL() time.Duration     { return orDefault(max(b.IDTokenTTL, 0), time.Hour) }
+func (b *Behavior) audience() string         { return orDefault(b.Audience, "api") }
 
-func orDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
+// orDefault returns v, or def when v is the zero value.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
 		return def
 	}
-	return d
+	return v
 }

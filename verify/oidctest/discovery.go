@@ -2,12 +2,13 @@ package oidctest
 
 import "net/http"
 
-// discovery serves both the OpenID Connect and the RFC 8414 document.
+// discovery serves both the OpenID Connect discovery document and the
+// RFC 8414 authorization server metadata: the same document.
 func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	b := s.behavior()
 	switch {
 	case b.DiscoveryStatus != 0:
-		http.Error(w, "discovery unavailable", b.DiscoveryStatus)
+		http.Error(w, "discovery unavailable (oidctest DiscoveryStatus)", b.DiscoveryStatus)
 		return
 	case b.DisableOIDCDiscovery && r.URL.Path == "/.well-known/openid-configuration":
 		http.NotFound(w, r)
@@ -18,23 +19,24 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		iss = b.DiscoveryIssuer
 	}
 	doc := map[string]any{
-		"issuer":                                iss,
-		"authorization_endpoint":                s.URL + "/authorize",
-		"token_endpoint":                        s.URL + "/token",
-		"userinfo_endpoint":                     s.URL + "/userinfo",
-		"jwks_uri":                              s.URL + "/jwks",
-		"end_session_endpoint":                  s.URL + "/end_session",
-		"revocation_endpoint":                   s.URL + "/revoke",
-		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
-		"response_types_supported":              []string{"code"},
-		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{"RS256", "ES256", "EdDSA"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"claims_supported":                      []string{"sub", "name", "email", "email_verified", "sid"},
-		"backchannel_logout_supported":          true,
-		"backchannel_logout_session_supported":  true,
+		"issuer":                                     iss,
+		"authorization_endpoint":                     s.URL + "/authorize",
+		"token_endpoint":                             s.URL + "/token",
+		"userinfo_endpoint":                          s.URL + "/userinfo",
+		"jwks_uri":                                   s.URL + "/jwks",
+		"end_session_endpoint":                       s.URL + "/end_session",
+		"revocation_endpoint":                        s.URL + "/revoke",
+		"scopes_supported":                           []string{"openid", "profile", "email", "offline_access"},
+		"response_types_supported":                   []string{"code"},
+		"grant_types_supported":                      []string{"authorization_code", "refresh_token", "client_credentials"},
+		"subject_types_supported":                    []string{"public"},
+		"id_token_signing_alg_values_supported":      []string{"RS256", "ES256", "EdDSA"},
+		"code_challenge_methods_supported":           []string{"S256"},
+		"token_endpoint_auth_methods_supported":      []string{"client_secret_basic", "client_secret_post"},
+		"claims_supported":                           []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid", "name", "email", "email_verified"},
+		"revocation_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"backchannel_logout_supported":               true,
+		"backchannel_logout_session_supported":       true,
 	}
 	if b.IssParameter {
 		doc["authorization_response_iss_parameter_supported"] = true

@@ -2,16 +2,39 @@
 // shaped like net/http/httptest: NewServer starts it on a loopback port,
 // Close stops it.
 //
-// It serves OpenID discovery and RFC 8414 metadata, a JWKS with RS256, ES256
-// and EdDSA keys (rotatable), an authorization endpoint with a small login
-// form (any username; tests can also log in with Login or AutoLogin), a
-// token endpoint (authorization_code with PKCE S256, refresh_token with
-// rotation and reuse detection that revokes the grant, client_credentials;
-// client_secret_basic and client_secret_post), userinfo, end_session and
-// revocation. Behavior switches reproduce the quirks of real providers and
-// deliberate misbehaviour (bad signatures, wrong nonce, wrong issuer, slow
-// or failing endpoints), and Sign mints any JWT, broken ones included.
+//	op := oidctest.NewServer()
+//	defer op.Close()
+//	// op.URL is the issuer; op.ClientID and op.ClientSecret a client.
 //
-// It is a test double. It keeps everything in memory, trusts any username
-// and must never be used to protect anything real.
+// It serves, under URL:
+//
+//	GET  /.well-known/openid-configuration    OpenID discovery
+//	GET  /.well-known/oauth-authorization-server  RFC 8414 metadata
+//	GET  /jwks                                RS256, ES256 and EdDSA keys
+//	GET  /authorize, POST /authorize          login form (any username)
+//	POST /token                               authorization_code (PKCE S256),
+//	                                          refresh_token, client_credentials
+//	GET  /userinfo, POST /userinfo            claims for a Bearer access token
+//	GET  /end_session, POST /end_session      RP-initiated logout
+//	POST /revoke                              RFC 7009 revocation
+//
+// The default is a correct, strict provider: PKCE S256 is required, codes are
+// single use and expire in a minute (reusing one revokes what it gave),
+// refresh tokens rotate and reusing one revokes its whole grant, clients
+// authenticate with client_secret_basic (RFC 6749 §2.3.1 encoding) or
+// client_secret_post, errors follow RFC 6749 §5.2, request bodies are capped
+// at 64 KiB.
+//
+// Tests drive it without a browser: Login answers the redirect a user's
+// sign-in would produce, Behavior.AutoLogin skips the form. Behavior
+// switches, changed at run time with Set, reproduce quirks of real providers
+// (string expires_in, form-encoded token responses, no ID token, ...) and
+// deliberate misbehaviour (bad signatures, wrong nonce or issuer, failing or
+// slow endpoints). Sign mints any JWT, broken ones included, with the
+// server's keys or foreign ones; RotateKeys and RetireOldKeys rotate the
+// JWKS. Count, EndSessionRequests and RevokedTokens show what clients did.
+//
+// It is a test double, for tests and demos only, never production: it keeps
+// everything in memory, signs in anyone who types a username, and must never
+// protect anything real.
 package oidctest

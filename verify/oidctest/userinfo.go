@@ -3,81 +3,59 @@ package oidctest
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
-// userinfo answers the claims of the user an access token was issued to.
+// userinfo answers the claims of the user an access token was issued to
+// (OpenID Connect Core §5.3), with RFC 6750 challenges.
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 	b := s.behavior()
 	if b.UserinfoStatus != 0 {
-		http.Error(w, "userinfo unavailable", b.UserinfoStatus)
+		http.Error(w, "userinfo unavailable (oidctest UserinfoStatus)", b.UserinfoStatus)
 		return
 	}
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	s.mu.Lock()
-	at := s.access[tok]
-	ok := at != nil && strings.EqualFold(scheme, "Bearer") && now().Before(at.expires)
-	if ok {
-		g := s.grants[at.grant]
-		ok = g != nil && !g.revoked
+	if !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="oidctest"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
 	}
-	s.mu.Unlock()
+	user, sub, ok := s.tokenUser(tok)
 	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="oidctest", error="invalid_token", error_description="unknown, expired or revoked access token"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
-	c := s.userClaims(at.user)
-	if b.UserinfoSub != "" {
-		c["sub"] = b.UserinfoSub
-	}
+	c := s.userClaims(user)
+	c["sub"] = orDefault(b.UserinfoSub, sub)
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, c)
 }
 
-// endSession records an RP-initiated logout and sends the browser back.
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// tokenUser returns the user of a live access token issued to a user: one
+// from /token, or a JWT from AccessToken.
+func (s *Server) tokenUser(tok string) (user, sub string, ok bool) {
 	s.mu.Lock()
-	s.ends = append(s.ends, q)
-	var allowed []string
-	if c := s.client(q.Get("client_id")); c != nil {
-		allowed = c.PostLogoutRedirectURIs
+	at, dead := s.access[tok], s.dead[tok]
+	if at != nil {
+		g := s.grants[at.grant]
+		ok = at.user != "" && g != nil && !g.revoked && time.Now().Before(at.expires)
 	}
 	s.mu.Unlock()
-	if u := q.Get("post_logout_redirect_uri"); u != "" && allowedURI(u, allowed) {
-		if st := q.Get("state"); st != "" {
-			u += map[bool]string{true: "&", false: "?"}[strings.Contains(u, "?")] + "state=" + st
-		}
-		http.Redirect(w, r, u, http.StatusFound)
-		return
+	switch {
+	case at != nil:
+		return at.user, at.sub, ok
+	case dead:
+		return "", "", false
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write([]byte("<!doctype html><title>Signed out</title><p>You are signed out of the test provider.</p>"))
-}
-
-// revoke implements RFC 7009: a refresh token revokes its grant.
-func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	b := s.behavior()
-	if b.RevocationStatus != 0 {
-		http.Error(w, "revocation unavailable", b.RevocationStatus)
-		return
+	h, c, err := s.parseOwn(tok)
+	if err != nil || h["typ"] != "at+jwt" || c["iss"] != s.Issuer() {
+		return "", "", false
 	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
+	sub, _ = c["sub"].(string)
+	exp, _ := c["exp"].(float64)
+	if sub == "" || float64(time.Now().Unix()) >= exp {
+		return "", "", false
 	}
-	if _, terr := s.authenticate(r); terr != nil {
-		s.tokenFail(w, terr)
-		return
-	}
-	tok := r.PostForm.Get("token")
-	s.mu.Lock()
-	s.revoked = append(s.revoked, tok)
-	if rt := s.refresh[tok]; rt != nil {
-		if g := s.grants[rt.grant]; g != nil {
-			g.revoked = true
-		}
-	}
-	delete(s.access, tok)
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusOK)
+	return sub, sub, true
 }
