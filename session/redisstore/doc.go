@@ -1,16 +1,43 @@
-// Package redisstore is a gorilla sessions.Store on Redis (or Valkey, or a
-// Redis Cluster, through go-redis's UniversalClient), for applications that
-// run several replicas.
+// Package redisstore is a gorilla sessions.Store on Redis (or Valkey) through
+// go-redis's UniversalClient: a single node, Sentinel (a failover client) or
+// a Redis Cluster. Use it when the application runs several replicas, when
+// sessions outgrow cookies, or when the provider's back-channel logout must
+// end sessions.
 //
-// The cookie holds only the session ID, signed and encrypted with
-// securecookie. The data lives in Redis as JSON under a key derived from a
-// SHA-256 of the ID, so a leaked Redis dump yields no usable cookie, with a
-// TTL that follows the session's lifetime. Redis errors are returned as
-// errors matching ErrUnavailable, never turned into "no session".
+// # What is where
 //
-// The Store also implements session.Locker (a per-key lock with a lease
-// extended while held, released by compare-and-delete), used by the
-// middleware so a refresh happens once across replicas, and session.Index
-// (sessions found by the provider's sid or by user), used by back-channel
-// logout.
+// The cookie holds only the session ID (256 random bits), signed and
+// encrypted with securecookie. The session's Values live in Redis as one JSON
+// object (never gob) under Prefix+"s:"+hex(SHA-256(ID)), so a leaked Redis
+// dump yields no usable cookie. Each value is read back as a json.RawMessage
+// and decoded once, by whoever reads it (session.Manager decodes its
+// Session). The key's TTL follows the session's Options.MaxAge.
+//
+// # Failures
+//
+// Every error caused by Redis (down, slow past Config.Timeout, refusing)
+// matches ErrUnavailable, from Get, New and Save alike: it is never turned
+// into "no session", so the middleware answers 503 instead of signing the
+// user out. A missing, tampered or unknown cookie is no session, and no
+// error. A Save that fails leaves what Redis held before untouched and
+// writes no cookie. A session loaded from Redis is written back only while
+// its data still exists (SET XX): a request in flight cannot bring back a
+// session that a logout deleted meanwhile; such a Save returns an error
+// matching session.ErrNoSession.
+//
+// # Extra powers
+//
+// Store implements session.Locker (Lock: a lease taken with SET NX, extended
+// while held, released by compare-and-delete), so a token refresh happens
+// once across replicas, and session.Index (DeleteBySID, DeleteBySubject), so
+// back-channel logout ends the sessions of a provider session or of a user
+// on every replica.
+//
+// # Redis Cluster
+//
+// Every command touches one key, or is a Lua script over one key; commands
+// on several keys are sent as a pipeline of single-key commands, which
+// go-redis splits by node. No hash tags are needed and none are used. Read
+// sessions from primaries: with ReadOnly or RouteByLatency/RouteRandomly a
+// replica may return a session as it was before the last Save.
 package redisstore

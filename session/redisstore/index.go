@@ -2,57 +2,51 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// owner is what the index needs of a session: its issuer, the provider's
-// session ID and the user.
-type owner struct {
-	Iss string `json:"iss"`
-	Sub string `json:"sub"`
-	SID string `json:"sid"`
+// indexScript adds a session to one index set (KEYS[1]): a sorted set of
+// session hashes scored by their expiry (ms since the epoch). It drops the
+// members that expired (ARGV[3] = now, less a margin for clock skew between
+// replicas), so the set stays as small as the user's live sessions, and
+// makes the set live as long as its longest-lived member. One key: fine on
+// Redis Cluster.
+const indexScript = `
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", "(" .. ARGV[3])
+redis.call("ZADD", KEYS[1], ARGV[2], ARGV[1])
+local last = redis.call("ZRANGE", KEYS[1], -1, -1, "WITHSCORES")
+redis.call("PEXPIREAT", KEYS[1], math.floor(tonumber(last[2])) + 60000)
+return 1`
+
+// skew is how far replicas' clocks may differ.
+const skew = time.Minute
+
+// index queues, on p, the entries of session h (expiring at exp) in the
+// sid and subject sets of its owner. Sessions without an issuer, or with
+// neither sid nor subject, are not indexed.
+func (s *Store) index(ctx context.Context, p redis.Pipeliner, h string, o owner, exp time.Time) {
+	now := strconv.FormatInt(time.Now().Add(-skew).UnixMilli(), 10)
+	score := strconv.FormatInt(exp.UnixMilli(), 10)
+	for _, k := range s.indexKeys(o) {
+		p.Eval(ctx, indexScript, []string{k}, h, score, now)
+	}
 }
 
-// who reads the owner of the Gatehouse session among values.
-func who(values map[any]any) owner {
-	var o owner
-	switch v := values["gatehouse"].(type) {
-	case json.RawMessage:
-		_ = json.Unmarshal(v, &o)
-	default:
-		if b, err := json.Marshal(v); err == nil {
-			_ = json.Unmarshal(b, &o)
-		}
+// unindex queues, on p, the removal of session h from its owner's sets.
+func (s *Store) unindex(ctx context.Context, p redis.Pipeliner, h string, o owner) {
+	for _, k := range s.indexKeys(o) {
+		p.ZRem(ctx, k, h)
 	}
-	return o
-}
-
-func (s *Store) sidKey(iss, sid string) string { return s.prefix + "sid:" + s.hash(iss+"\x00"+sid) }
-func (s *Store) subKey(iss, sub string) string { return s.prefix + "sub:" + s.hash(iss+"\x00"+sub) }
-
-// index records session h under its sid and user, for back-channel logout.
-func (s *Store) index(ctx context.Context, h string, o owner, ttl time.Duration) error {
-	if o.Iss == "" || (o.SID == "" && o.Sub == "") {
-		return nil
-	}
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range s.indexKeys(o) {
-			p.SAdd(ctx, k, h)
-			p.Expire(ctx, k, ttl+time.Hour) // never shorter than its newest member
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("%w: indexing a session: %w", ErrUnavailable, err)
-	}
-	return nil
 }
 
 func (s *Store) indexKeys(o owner) []string {
+	if o.Iss == "" {
+		return nil
+	}
 	var ks []string
 	if o.SID != "" {
 		ks = append(ks, s.sidKey(o.Iss, o.SID))
@@ -63,49 +57,49 @@ func (s *Store) indexKeys(o owner) []string {
 	return ks
 }
 
-// delete removes session h and its index entries.
-func (s *Store) delete(ctx context.Context, h string, o owner) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.prefix+"s:"+h)
-		for _, k := range s.indexKeys(o) {
-			p.SRem(ctx, k, h)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("%w: deleting a session: %w", ErrUnavailable, err)
-	}
-	return nil
-}
-
-// DeleteBySID deletes the session(s) of issuer iss whose provider session ID
-// is sid, and reports how many there were (session.Index).
+// DeleteBySID deletes the sessions of issuer iss whose provider session ID
+// (the ID token's sid claim) is sid, and reports how many it deleted
+// (session.Index, for back-channel logout).
 func (s *Store) DeleteBySID(ctx context.Context, iss, sid string) (int, error) {
-	return s.deleteSet(ctx, s.sidKey(iss, sid))
+	if iss == "" || sid == "" {
+		return 0, nil
+	}
+	return s.deleteIndexed(ctx, s.sidKey(iss, sid))
 }
 
-// DeleteBySubject deletes every session of user sub at issuer iss
-// (session.Index).
+// DeleteBySubject deletes every session of user sub at issuer iss, and
+// reports how many it deleted (session.Index, for back-channel logout).
 func (s *Store) DeleteBySubject(ctx context.Context, iss, sub string) (int, error) {
-	return s.deleteSet(ctx, s.subKey(iss, sub))
+	if iss == "" || sub == "" {
+		return 0, nil
+	}
+	return s.deleteIndexed(ctx, s.subKey(iss, sub))
 }
 
-func (s *Store) deleteSet(ctx context.Context, set string) (int, error) {
+// deleteIndexed deletes the sessions listed in one index set, and their
+// entries in it. Each DEL is a command of its own in one pipeline, so the
+// sessions may live on any Cluster node. The other set a session is listed
+// in keeps a stale entry until it expires or is pruned; deleting a missing
+// session is harmless.
+func (s *Store) deleteIndexed(ctx context.Context, set string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	members, err := s.rdb.SMembers(ctx, set).Result()
+	members, err := s.rdb.ZRange(ctx, set, 0, -1).Result()
 	if err != nil {
 		return 0, fmt.Errorf("%w: reading the session index: %w", ErrUnavailable, err)
 	}
 	if len(members) == 0 {
 		return 0, nil
 	}
-	var dels []*redis.IntCmd
+	dels := make([]*redis.IntCmd, len(members))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, h := range members {
-			dels = append(dels, p.Del(ctx, s.prefix+"s:"+h))
+		rem := make([]any, len(members))
+		for i, h := range members {
+			dels[i] = p.Del(ctx, s.dataKey(h))
+			rem[i] = h
 		}
-		p.Del(ctx, set)
+		// Only the members read: a login meanwhile keeps its entry.
+		p.ZRem(ctx, set, rem...)
 		return nil
 	})
 	if err != nil {

@@ -5,59 +5,87 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Release and extend only if the lock still holds our token.
+// Extend and release a lock only while it holds our token. One key each:
+// fine on Redis Cluster.
 var (
-	unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
 	extendScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
+	unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
 )
 
-// Lock takes a lock named key across every replica using this Redis
-// (session.Locker): SET NX with a lease of ttl that a background goroutine
-// extends every ttl/3 while it is held, so a slow holder does not lose it.
-// It waits, polling, while another holder has it, until ctx ends. The
-// returned unlock releases it only if it is still ours (compare-and-delete).
-// A caller that waited should read the guarded state again: the previous
-// holder may have done the work already.
-func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
-	if ttl < 300*time.Millisecond {
-		ttl = 300 * time.Millisecond
-	}
-	k := s.prefix + "lock:" + s.hash(key)
+// Lock bounds.
+const (
+	// MinLockTTL is the shortest lease Lock takes; a shorter ttl is raised
+	// to it, so that extensions every ttl/3 stay well apart.
+	MinLockTTL  = 300 * time.Millisecond
+	lockWaitMin = 5 * time.Millisecond
+	lockWaitMax = 200 * time.Millisecond
+)
+
+// Lock takes the lock named key across every replica sharing this Redis
+// (session.Locker). It sets the lock's key with SET NX and a lease of ttl,
+// holding a random token; while held, a goroutine extends the lease every
+// ttl/3 (compare-and-extend), so a slow holder keeps it; unlock releases it
+// only while it is still ours (compare-and-delete), and may be called more
+// than once. When the holder dies without unlocking, the lease runs out
+// after ttl.
+//
+// While someone else holds the lock, Lock waits, polling with a growing,
+// jittered backoff (5 ms up to 200 ms), until it gets it or ctx ends.
+// Redis failures return errors matching ErrUnavailable.
+//
+// The caller must read the guarded state again after Lock returns
+// (session.Manager.Reload for a session): the previous holder, maybe on
+// another replica, may have done the work already, e.g. refreshed the
+// tokens and rotated the refresh token the caller was about to use.
+//
+// A lease can still be lost, when Redis is unreachable for longer than ttl
+// or fails over before replicating the key: keep the guarded work itself
+// safe to repeat where it matters (providers accept a refresh token once,
+// so the loser gets invalid_grant and must re-read the session).
+func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error) {
+	ttl = max(ttl, MinLockTTL)
+	k := s.lockKey(key)
 	b := make([]byte, 16)
 	rand.Read(b)
 	token := hex.EncodeToString(b)
-	wait := 10 * time.Millisecond
+	wait := lockWaitMin
 	for {
 		cctx, cancel := context.WithTimeout(ctx, s.timeout)
 		ok, err := s.rdb.SetNX(cctx, k, token, ttl).Result()
 		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
+		switch {
+		case ok:
+			return s.hold(k, token, ttl), nil
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("redisstore: waiting for a lock: %w", ctx.Err())
+		case err != nil:
 			return nil, fmt.Errorf("%w: taking a lock: %w", ErrUnavailable, err)
 		}
-		if ok {
-			break
-		}
+		t := time.NewTimer(wait/2 + mrand.N(wait/2+1))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil, fmt.Errorf("redisstore: waiting for a lock: %w", ctx.Err())
-		case <-time.After(wait):
+		case <-t.C:
 		}
-		wait = min(wait*2, 200*time.Millisecond)
+		wait = min(wait*2, lockWaitMax)
 	}
+}
+
+// hold extends the lease of lock k every ttl/3 until the returned unlock
+// is called, which then releases it.
+func (s *Store) hold(k, token string, ttl time.Duration) func() {
 	stop := make(chan struct{})
-	var done sync.WaitGroup
-	done.Add(1)
+	done := make(chan struct{})
 	go func() {
-		defer done.Done()
+		defer close(done)
 		t := time.NewTicker(ttl / 3)
 		defer t.Stop()
 		for {
@@ -65,9 +93,12 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 			case <-stop:
 				return
 			case <-t.C:
-				cctx, cancel := context.WithTimeout(context.Background(), s.timeout)
-				_ = extendScript.Run(cctx, s.rdb, []string{k}, token, ttl.Milliseconds()).Err()
+				ctx, cancel := context.WithTimeout(context.Background(), min(s.timeout, ttl/3))
+				n, err := extendScript.Run(ctx, s.rdb, []string{k}, token, ttl.Milliseconds()).Int()
 				cancel()
+				if err == nil && n == 0 {
+					return // lost (expired, taken over): nothing left to extend
+				}
 			}
 		}
 	}()
@@ -75,11 +106,11 @@ func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (func()
 	return func() {
 		once.Do(func() {
 			close(stop)
-			done.Wait()
-			cctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+			<-done
+			ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 			defer cancel()
-			// When this fails the lease expires by itself.
-			_ = unlockScript.Run(cctx, s.rdb, []string{k}, token).Err()
+			// On failure the lease runs out by itself.
+			_ = unlockScript.Run(ctx, s.rdb, []string{k}, token).Err()
 		})
-	}, nil
+	}
 }

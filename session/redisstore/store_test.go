@@ -2,11 +2,13 @@ package redisstore_test
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,235 +18,195 @@ import (
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
-	"github.com/gatehouse-go/gatehouse/session/storetest"
 )
 
-var keys = [][]byte{[]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32))}
-
-func newStore(t testing.TB, rdb redis.UniversalClient, prefix string) *redisstore.Store {
-	t.Helper()
-	s, err := redisstore.New(rdb, redisstore.Config{KeyPairs: keys, Prefix: prefix, Timeout: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func client(t testing.TB, addrs ...string) redis.UniversalClient {
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: addrs, MaxRetries: -1,
-		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond})
-	t.Cleanup(func() { rdb.Close() })
-	return rdb
-}
-
-var prefixes atomic.Int64
-
-func TestStoreConformance(t *testing.T) {
-	srv := redistest.Start(t)
-	rdb := client(t, srv.Addr)
-	storetest.Run(t, func(t *testing.T) sessions.Store {
-		return newStore(t, rdb, "t"+string(rune('a'+prefixes.Add(1)%26))+":")
-	})
-}
-
-func TestStoreConformanceCluster(t *testing.T) {
-	addrs := redistest.Cluster(t, 3)
-	rdb := client(t, addrs...)
-	if _, ok := rdb.(*redis.ClusterClient); !ok {
-		t.Fatalf("UniversalClient over 3 addresses is a %T, want a cluster client", rdb)
-	}
-	storetest.Run(t, func(t *testing.T) sessions.Store { return newStore(t, rdb, "") })
-}
-
-func manager(t testing.TB, s sessions.Store) *session.Manager {
-	m, err := session.New(session.Config{Store: s, FlowKeys: keys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func loginReq(t testing.TB, m *session.Manager, s *session.Session) (*httptest.ResponseRecorder, string) {
-	w := httptest.NewRecorder()
-	if err := m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), s); err != nil {
-		t.Fatal(err)
-	}
-	var cookie []string
-	for _, c := range w.Result().Cookies() {
-		if c.MaxAge >= 0 {
-			cookie = append(cookie, c.Name+"="+c.Value)
+func TestNewChecksConfig(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer rdb.Close()
+	for name, c := range map[string]redisstore.Config{
+		"no keys":       {},
+		"odd keys":      {KeyPairs: keys[:1]},
+		"short hash":    {KeyPairs: [][]byte{make([]byte, 16), make([]byte, 32)}},
+		"AES-128 block": {KeyPairs: [][]byte{make([]byte, 32), make([]byte, 16)}},
+	} {
+		if _, err := redisstore.New(rdb, c); err == nil {
+			t.Errorf("%s: accepted", name)
 		}
 	}
-	return w, strings.Join(cookie, "; ")
+	if _, err := redisstore.New(nil, redisstore.Config{KeyPairs: keys}); err == nil {
+		t.Error("nil client: accepted")
+	}
+	// No I/O in New: Redis may be down while the application starts.
+	if _, err := redisstore.New(rdb, redisstore.Config{KeyPairs: keys}); err != nil {
+		t.Errorf("New with Redis unreachable: %v", err)
+	}
 }
 
-func load(m *session.Manager, cookie string) (*session.Session, error) {
-	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
-	r.Header.Set("Cookie", cookie)
-	return m.Load(r)
-}
-
-// The key in Redis is a hash of the session ID: a Redis dump gives no
-// usable cookie.
-func TestStoredKeyIsHashed(t *testing.T) {
-	srv := redistest.Start(t)
-	rdb := client(t, srv.Addr)
-	st := newStore(t, rdb, "")
-	m := manager(t, st)
-	_, cookie := loginReq(t, m, &session.Session{Issuer: "i", Subject: "alice", SID: "s1"})
+// What Redis holds: JSON under Prefix+"s:"+hex(SHA-256(id)), with the
+// session's TTL; no key or value holds the ID the cookie carries.
+func TestStoredForm(t *testing.T) {
+	rdb := client(t, redistest.Start(t).Addr)
+	st := newStore(t, rdb, redisstore.Config{Prefix: "app:"})
+	cookie := login(t, manager(t, st), &session.Session{Issuer: "https://op", Subject: "alice", SID: "s1"})
 	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
 	r.Header.Set("Cookie", cookie)
 	gs, err := st.New(r, "gatehouse")
 	if err != nil || gs.ID == "" {
-		t.Fatalf("New: %v", err)
+		t.Fatalf("New: %v %q", err, gs.ID)
 	}
-	ks, err := rdb.Keys(context.Background(), "*").Result()
+	if b, err := base64.RawURLEncoding.DecodeString(gs.ID); err != nil || len(b) != 32 {
+		t.Errorf("session ID %q: want 256 random bits, base64url", gs.ID)
+	}
+	if raw, ok := gs.Values["gatehouse"].(json.RawMessage); !ok || !json.Valid(raw) {
+		t.Errorf("loaded value is a %T, want json.RawMessage", gs.Values["gatehouse"])
+	}
+	ctx := context.Background()
+	ks, err := rdb.Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(ks) != 3 { // data, sid index, sub index
+		t.Errorf("keys %q, want the data and two index sets", ks)
 	}
 	for _, k := range ks {
-		if strings.Contains(k, gs.ID) {
-			t.Errorf("key %q holds the raw session ID", k)
+		if !strings.HasPrefix(k, "app:") {
+			t.Errorf("key %q outside the prefix", k)
 		}
-		v, _ := rdb.Get(context.Background(), k).Result()
-		if strings.Contains(v, gs.ID) {
+		if strings.Contains(k, gs.ID) || strings.Contains(k, "alice") || strings.Contains(k, "s1") {
+			t.Errorf("key %q holds a raw ID", k)
+		}
+		if dump, _ := rdb.Dump(ctx, k).Result(); strings.Contains(dump, gs.ID) {
 			t.Errorf("value of %q holds the raw session ID", k)
 		}
+		if ttl := rdb.TTL(ctx, k).Val(); ttl < 23*time.Hour || ttl > 25*time.Hour+2*time.Minute {
+			t.Errorf("TTL of %q is %v, want the session's lifetime (24 h)", k, ttl)
+		}
 	}
-	ttl, _ := rdb.TTL(context.Background(), ks[0]).Result()
-	if ttl <= 0 || ttl > 25*time.Hour {
-		t.Errorf("TTL %v: want the session's lifetime", ttl)
+	data, err := rdb.Get(ctx, "app:s:"+sha256hex(gs.ID)).Bytes()
+	if err != nil {
+		t.Fatalf("data not under Prefix+s:+hex(SHA-256(ID)): %v", err)
 	}
-}
-
-// Redis down: errors matching ErrUnavailable (never "no session"); after a
-// restart the sessions written before still load.
-func TestRedisOutage(t *testing.T) {
-	srv := redistest.Start(t)
-	rdb := client(t, srv.Addr)
-	m := manager(t, newStore(t, rdb, ""))
-	_, cookie := loginReq(t, m, &session.Session{Issuer: "i", Subject: "alice"})
-	srv.Stop()
-	if _, err := load(m, cookie); !errors.Is(err, redisstore.ErrUnavailable) || errors.Is(err, session.ErrNoSession) {
-		t.Errorf("Load with Redis down: %v, want ErrUnavailable", err)
-	}
-	err := m.Login(httptest.NewRecorder(), httptest.NewRequest("GET", "http://127.0.0.1/", nil), &session.Session{Subject: "bob"})
-	if !errors.Is(err, redisstore.ErrUnavailable) {
-		t.Errorf("Login with Redis down: %v", err)
-	}
-	srv.Restart()
-	if s, err := load(m, cookie); err != nil || s.Subject != "alice" {
-		t.Errorf("after restart: %v", err)
+	var v map[string]session.Session
+	if err := json.Unmarshal(data, &v); err != nil || v["gatehouse"].Subject != "alice" {
+		t.Errorf("data is not the JSON of the values: %v %s", err, data)
 	}
 }
 
-func TestLock(t *testing.T) {
-	srv := redistest.Start(t)
-	st := newStore(t, client(t, srv.Addr), "")
+// The TTL follows each session's Options.MaxAge (Config.MaxAge for 0); a
+// negative MaxAge deletes the data and the cookie.
+func TestMaxAge(t *testing.T) {
+	rdb := client(t, redistest.Start(t).Addr)
+	st := newStore(t, rdb, redisstore.Config{MaxAge: time.Hour, Prefix: "m:"})
 	ctx := context.Background()
-	unlock, err := st.Lock(ctx, "k", 300*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Held past its initial lease: the extension keeps others out.
-	wctx, cancel := context.WithTimeout(ctx, 900*time.Millisecond)
-	_, err = st.Lock(wctx, "k", 300*time.Millisecond)
-	cancel()
-	if err == nil {
-		t.Fatal("a second holder got the lock while the first still held it")
-	}
-	var got atomic.Bool
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		u2, err := st.Lock(ctx, "k", time.Second)
-		if err == nil {
-			got.Store(true)
-			u2()
-		}
-	}()
-	time.Sleep(100 * time.Millisecond)
-	if got.Load() {
-		t.Fatal("the waiter got the lock before it was released")
-	}
-	unlock()
-	unlock() // twice is harmless
-	wg.Wait()
-	if !got.Load() {
-		t.Error("the waiter never got the released lock")
-	}
-	// Only the owner releases: an expired holder's unlock does not free a
-	// lock someone else holds now.
-	u3, _ := st.Lock(ctx, "other", 300*time.Millisecond)
-	u3()
-	u4, err := st.Lock(ctx, "other", time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u3()
-	wctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
-	defer cancel()
-	if _, err := st.Lock(wctx, "other", time.Second); err == nil {
-		t.Error("a stale unlock freed another holder's lock")
-	}
-	u4()
-}
-
-func TestDeleteBySIDAndSubject(t *testing.T) {
-	srv := redistest.Start(t)
-	st := newStore(t, client(t, srv.Addr), "")
-	m := manager(t, st)
-	_, a1 := loginReq(t, m, &session.Session{Issuer: "https://op", Subject: "alice", SID: "s1"})
-	_, a2 := loginReq(t, m, &session.Session{Issuer: "https://op", Subject: "alice", SID: "s2"})
-	_, b1 := loginReq(t, m, &session.Session{Issuer: "https://op", Subject: "bob", SID: "s3"})
-	n, err := m.EndSessions(context.Background(), "https://op", "s1", "")
-	if err != nil || n != 1 {
-		t.Fatalf("by sid: %d %v", n, err)
-	}
-	for c, want := range map[string]bool{a1: false, a2: true, b1: true} {
-		if _, err := load(m, c); (err == nil) != want {
-			t.Errorf("after logout by sid: %v", err)
-		}
-	}
-	n, err = m.EndSessions(context.Background(), "https://op", "", "alice")
-	if err != nil || n != 1 {
-		t.Fatalf("by sub: %d %v", n, err)
-	}
-	if _, err := load(m, a2); err == nil {
-		t.Error("alice's other session survived")
-	}
-	if _, err := load(m, b1); err != nil {
-		t.Errorf("bob's session ended: %v", err)
-	}
-}
-
-// BenchmarkManagerRedis is a session Load+Save through redisstore against
-// a local redis-server; BenchmarkManagerCookie the same on the cookie store.
-func BenchmarkManagerRedis(b *testing.B) {
-	srv := redistest.Start(b, "--appendonly", "no") // no fsync per write
-	bench(b, newStore(b, client(b, srv.Addr), ""))
-}
-
-func BenchmarkManagerCookie(b *testing.B) {
-	s, _ := session.NewCookieStore(keys...)
-	bench(b, s)
-}
-
-func bench(b *testing.B, st sessions.Store) {
-	m := manager(b, st)
-	_, cookie := loginReq(b, m, &session.Session{Issuer: "https://op", Subject: "alice",
-		IDToken: strings.Repeat("i", 1000), AccessToken: strings.Repeat("a", 1000), RefreshToken: strings.Repeat("r", 200)})
-	b.ReportAllocs()
-	for b.Loop() {
+	ttlOf := func(maxAge int) (time.Duration, *sessions.Session, *httptest.ResponseRecorder) {
 		r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
-		r.Header.Set("Cookie", cookie)
-		s, err := m.Load(r)
+		gs, err := st.New(r, "x")
 		if err != nil {
-			b.Fatal(err)
+			t.Fatal(err)
 		}
-		if err := m.Save(httptest.NewRecorder(), r, s); err != nil {
-			b.Fatal(err)
+		gs.Options.MaxAge = maxAge
+		gs.Values["k"] = "v"
+		w := httptest.NewRecorder()
+		if err := st.Save(r, w, gs); err != nil {
+			t.Fatal(err)
 		}
+		return rdb.TTL(ctx, "m:s:"+sha256hex(gs.ID)).Val(), gs, w
+	}
+	if ttl, _, w := ttlOf(60); ttl <= 55*time.Second || ttl > 60*time.Second || w.Result().Cookies()[0].MaxAge != 60 {
+		t.Errorf("MaxAge 60: TTL %v", ttl)
+	}
+	if ttl, _, w := ttlOf(0); ttl <= 59*time.Minute || ttl > time.Hour || w.Result().Cookies()[0].MaxAge != 0 {
+		t.Errorf("MaxAge 0 (browser-session cookie): TTL %v, want Config.MaxAge", ttl)
+	}
+	_, gs, w := ttlOf(60)
+	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+	r.Header.Set("Cookie", w.Result().Cookies()[0].Name+"="+w.Result().Cookies()[0].Value)
+	gs.Options.MaxAge = -1
+	w = httptest.NewRecorder()
+	if err := st.Save(r, w, gs); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.Exists(ctx, "m:s:"+sha256hex(gs.ID)).Val(); n != 0 {
+		t.Error("MaxAge -1 left the data")
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
+		t.Errorf("MaxAge -1: cookies %v, want one deletion", c)
+	}
+	if gs2, err := st.New(r, "x"); err != nil || !gs2.IsNew {
+		t.Errorf("the deleted session's cookie: IsNew %v, %v", gs2.IsNew, err)
+	}
+}
+
+// Cookies get the same safe attributes as session.CookieStore's, whatever
+// Options say; __Host- where browsers allow it.
+func TestCookieAttributes(t *testing.T) {
+	rdb := client(t, "127.0.0.1:1")
+	st := newStore(t, rdb, redisstore.Config{Options: &sessions.Options{MaxAge: 60, SameSite: http.SameSiteNoneMode}})
+	cookie := func(target string, tlsOn bool) *http.Cookie {
+		r := httptest.NewRequest("GET", target, nil)
+		if tlsOn {
+			r.TLS = &tls.ConnectionState{}
+		}
+		w := httptest.NewRecorder()
+		gs, err := st.New(r, "gatehouse") // no cookie: no I/O
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs.Options.MaxAge = -1
+		if err := st.Save(r, w, gs); err != nil {
+			t.Fatal(err)
+		}
+		return w.Result().Cookies()[0]
+	}
+	if c := cookie("https://app.example/", true); c.Name != "__Host-gatehouse" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteNoneMode {
+		t.Errorf("https: %+v", c)
+	}
+	if c := cookie("http://app.example/", false); !c.Secure {
+		t.Errorf("http to a public host: not Secure: %+v", c)
+	}
+	if c := cookie("http://127.0.0.1/", false); c.Name != "gatehouse" || c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+		t.Errorf("http to loopback: %+v (want no Secure, so SameSite Lax instead of None)", c)
+	}
+}
+
+// Keys rotate: a cookie from the old pair loads once a new pair is in
+// front; a cookie from unknown keys is no session.
+func TestKeyRotation(t *testing.T) {
+	rdb := client(t, redistest.Start(t).Addr)
+	old := newStore(t, rdb, redisstore.Config{Prefix: "k:"})
+	cookie := login(t, manager(t, old), &session.Session{Subject: "alice"})
+	newKeys := [][]byte{[]byte(strings.Repeat("H", 32)), []byte(strings.Repeat("B", 32))}
+	rotated := newStore(t, rdb, redisstore.Config{Prefix: "k:", KeyPairs: append(newKeys, keys...)})
+	if s, err := load(manager(t, rotated), cookie); err != nil || s.Subject != "alice" {
+		t.Errorf("old cookie after rotation: %v", err)
+	}
+	foreign := newStore(t, rdb, redisstore.Config{Prefix: "k:", KeyPairs: newKeys})
+	if _, err := load(manager(t, foreign), cookie); err != session.ErrNoSession {
+		t.Errorf("cookie from unknown keys: %v", err)
+	}
+}
+
+// A request that loaded a session must not bring it back after a logout
+// elsewhere deleted it.
+func TestNoResurrection(t *testing.T) {
+	rdb := client(t, redistest.Start(t).Addr)
+	st := newStore(t, rdb, redisstore.Config{})
+	m := manager(t, st)
+	cookie := login(t, m, &session.Session{Issuer: "https://op", Subject: "alice", SID: "s1"})
+	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+	r.Header.Set("Cookie", cookie)
+	s, err := m.Load(r) // the request in flight
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.DeleteBySID(context.Background(), "https://op", "s1"); n != 1 || err != nil {
+		t.Fatalf("DeleteBySID: %d %v", n, err)
+	}
+	s.AccessToken = "refreshed"
+	if err := m.Save(httptest.NewRecorder(), r, s); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("Save of a session deleted meanwhile: %v, want ErrNoSession", err)
+	}
+	if _, err := load(m, cookie); err != session.ErrNoSession {
+		t.Errorf("the deleted session came back: %v", err)
 	}
 }

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package redistest
+
+import "os/exec"
+
+// dieWithParent: only Linux can tie the server's life to the test binary's.
+func dieWithParent(*exec.Cmd) {}
