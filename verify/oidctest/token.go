@@ -17,6 +17,12 @@ type oauthError struct {
 // token serves the token endpoint: client authentication, then the grant.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	b := s.behavior()
+	if err := r.ParseForm(); err != nil {
+		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "unreadable or oversized form"})
+		return
+	}
+	// The delay comes after reading the body: only then does net/http
+	// notice a client hanging up and cancel the request's context.
 	if b.TokenDelay > 0 {
 		t := time.NewTimer(b.TokenDelay)
 		select {
@@ -25,10 +31,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
-	}
-	if err := r.ParseForm(); err != nil {
-		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "unreadable or oversized form"})
-		return
 	}
 	gt := r.PostForm.Get("grant_type")
 	if gt != "" {
