@@ -30,6 +30,7 @@ type authRequest struct {
 // client_id or redirect_uri): the user sees it.
 type refusal struct{ msg string }
 
+// Error says why the request was refused; it is shown on the error page.
 func (e *refusal) Error() string { return "oidctest: authorization request refused: " + e.msg }
 
 // checkAuthorize validates an authorization request. It returns the request,

@@ -18,6 +18,8 @@ func renderLogin(w http.ResponseWriter, ar *authRequest) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	// No form-action: browsers apply it to the redirect after the submit,
+	// which goes to the client, another origin.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.Header().Set("X-Frame-Options", "DENY")
 	_ = loginPage.Execute(w, struct {
