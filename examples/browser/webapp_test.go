@@ -109,8 +109,9 @@ func TestWebappInChromium(t *testing.T) {
 	if status := text("#status"); !strings.Contains(status, "not signed in") {
 		t.Errorf("home before login: %q", status)
 	}
-	do("sign in", chromedp.Click("#login"), chromedp.WaitVisible("#username"),
-		chromedp.SendKeys("#username", "ada"), chromedp.Click("#login"), chromedp.Sleep(500*time.Millisecond))
+	do("open the login form", chromedp.Click("#login"), chromedp.WaitVisible("#username"))
+	do("type the username", chromedp.SendKeys("#username", "ada"))
+	do("submit the form", chromedp.Submit("#username"), chromedp.Sleep(500*time.Millisecond))
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/me") {
 		t.Errorf("after login the browser is at %s", loc)
 	}
