@@ -128,7 +128,9 @@ func (a *Auth) refreshLocked(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return nil, err
 	}
-	if err := a.c.Sessions.Save(w, r, ns); err != nil {
+	if err := a.c.Sessions.Save(w, r, ns); errors.Is(err, session.ErrNoSession) {
+		return nil, fmt.Errorf("%w: the session ended during the refresh", errTokenRejected)
+	} else if err != nil {
 		return nil, storeError(err)
 	}
 	return ns, nil

@@ -74,7 +74,9 @@ func (a *Auth) guard(next http.Handler, required bool) http.Handler {
 func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session) (*session.Session, error) {
 	if !a.needsRefresh(s) {
 		if a.c.Sessions.Touch(s) {
-			if err := a.c.Sessions.Save(w, r, s); err != nil {
+			if err := a.c.Sessions.Save(w, r, s); errors.Is(err, session.ErrNoSession) {
+				return nil, nil // ended meanwhile (a logout elsewhere)
+			} else if err != nil {
 				return nil, storeError(err)
 			}
 		}
@@ -84,7 +86,9 @@ func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session)
 	var pe *ProviderError
 	switch {
 	case err == nil:
-		if err := a.c.Sessions.Save(w, r, ns); err != nil {
+		if err := a.c.Sessions.Save(w, r, ns); errors.Is(err, session.ErrNoSession) {
+			return nil, nil // ended meanwhile (a logout elsewhere)
+		} else if err != nil {
 			return nil, storeError(err)
 		}
 		return ns, nil

@@ -34,7 +34,7 @@ func (m *Manager) Reload(r *http.Request) (*Session, error) {
 		}
 		return nil, fmt.Errorf("session: reloading: %w", err)
 	}
-	v, ok := gs.Values[valueKey]
+	v, ok := gs.Values[ValueKey]
 	if gs.IsNew || !ok {
 		return nil, ErrNoSession
 	}

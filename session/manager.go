@@ -12,8 +12,9 @@ import (
 	"github.com/gorilla/sessions"
 )
 
-// valueKey is where the Session lives in a gorilla session's Values.
-const valueKey = "gatehouse"
+// ValueKey is where the Session lives in a gorilla session's Values; stores
+// that index sessions (redisstore) read it there.
+const ValueKey = "gatehouse"
 
 // Config configures a Manager. Store is required.
 type Config struct {
@@ -116,7 +117,7 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 		}
 		return nil, fmt.Errorf("session: loading: %w", err)
 	}
-	v, ok := gs.Values[valueKey]
+	v, ok := gs.Values[ValueKey]
 	if gs.IsNew || !ok {
 		return nil, ErrNoSession
 	}
@@ -154,7 +155,7 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 		s.Created = s.LastSeen
 	}
 	m.setLifetime(gs, s)
-	gs.Values[valueKey] = s
+	gs.Values[ValueKey] = s
 	if err := m.store.Save(r, w, gs); err != nil {
 		return fmt.Errorf("session: saving: %w", err)
 	}
@@ -171,6 +172,15 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request, s *Session) erro
 	gs, err := m.store.Get(r, m.name)
 	if err != nil && !isDecodeError(err) {
 		return fmt.Errorf("session: login: %w", err)
+	}
+	if gs != nil {
+		// The session this login replaces: its ID stays refused, so a copy
+		// of the old cookie does not keep working (cookie stores).
+		if old, err := decodeSession(gs.Values[ValueKey]); err == nil && old.ID != "" {
+			if err := m.deny.Deny(r.Context(), old.ID, old.Created.Add(m.abs)); err != nil {
+				return fmt.Errorf("session: deny list: %w", err)
+			}
+		}
 	}
 	if gs != nil && gs.ID != "" {
 		// Delete the old entry, then start over with no ID.

@@ -183,3 +183,24 @@ func TestDefaultLifetimes(t *testing.T) {
 		t.Errorf("24 h 01 after login: %v", err)
 	}
 }
+
+// A second login in the same browser refuses the cookie of the first, even
+// with the cookie store (whose old cookie a thief could have copied).
+func TestLoginDenyListsReplacedSession(t *testing.T) {
+	m, _ := newManager(t)
+	first := login(t, m, sample(10))
+	copied := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+	for _, c := range first.Cookies() {
+		copied.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	if err := m.Login(w, first, sample(10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Load(carry(w, first, "http://127.0.0.1/")); err != nil {
+		t.Fatalf("the new session: %v", err)
+	}
+	if _, err := m.Load(copied); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("the replaced session's cookie: %v, want ErrNoSession", err)
+	}
+}

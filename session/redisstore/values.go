@@ -9,7 +9,7 @@ import (
 
 // sessionKey is where session.Manager keeps its Session among a gorilla
 // session's Values.
-const sessionKey = "gatehouse"
+const sessionKey = session.ValueKey
 
 // encodeValues is the JSON object of values, whose keys must be strings.
 // json.RawMessage values (as loaded) are written as they are.
