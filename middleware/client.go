@@ -20,11 +20,14 @@ import (
 // ClientConfig configures NewClient: machine-to-machine calls with the
 // client-credentials grant (RFC 6749 §4.4).
 type ClientConfig struct {
-	// TokenURL is the provider's token endpoint; or give Provider.
+	// TokenURL is the provider's token endpoint: https, or http on a
+	// loopback address. Set it or Provider.
 	TokenURL string
+	// Provider, when TokenURL is empty, gives the token endpoint from its
+	// metadata (verify.Discover).
 	Provider *verify.Provider
 
-	// ClientID and ClientSecret authenticate this client.
+	// ClientID and ClientSecret authenticate this client. Both required.
 	ClientID, ClientSecret string
 
 	// Scopes requested.
@@ -36,17 +39,21 @@ type ClientConfig struct {
 
 	// AuthStyle is how the secret is sent. Default ClientSecretBasic (the
 	// ID and secret form-url-encoded, then Basic, per RFC 6749 §2.3.1).
+	// Never auto-detected: a refused style is not retried with the other.
 	AuthStyle AuthStyle
 
-	// ExpiryMargin renews a token this long before it expires. Default 30 s.
+	// ExpiryMargin renews a token this long before it expires. Default
+	// 30 s. It is capped at half the token's lifetime, so a provider's
+	// short-lived tokens are still reused.
 	ExpiryMargin time.Duration
 
 	// DefaultLifetime is assumed when a token response has no expires_in.
-	// Default 5 minutes: short, since the real lifetime is unknown.
+	// Default 5 minutes: short, since the real lifetime is unknown and a
+	// token that died early costs a 401 and a retry.
 	DefaultLifetime time.Duration
 
 	// HTTPClient makes the token requests. Default: a client with a 10 s
-	// timeout.
+	// timeout; a client without a timeout gets 10 s.
 	HTTPClient *http.Client
 
 	// Base carries the API requests. Default http.DefaultTransport.
@@ -56,9 +63,12 @@ type ClientConfig struct {
 // NewClient returns an *http.Client whose requests carry a bearer token from
 // the client-credentials grant: fetched when first needed, cached until
 // shortly before it expires, renewed once however many requests need it at
-// the same moment, each fetch under the context of the request that needs
-// it. An API answer 401 drops the token, and the request is retried once
-// with a fresh one when its body can be replayed.
+// the same moment, each fetch carrying the context values of the request
+// that needs it (never a context kept from construction). An API answer 401
+// drops the token, and the request is retried once with a fresh one when its
+// body can be replayed. Token-endpoint failures come back as errors matching
+// ErrProvider, a *ProviderError when the provider answered an OAuth error;
+// they never hold the client secret or the provider's raw answer.
 func NewClient(c ClientConfig) (*http.Client, error) {
 	t, err := NewTransport(c)
 	if err != nil {
@@ -74,8 +84,8 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.ClientID == "" {
-		return nil, errors.New("middleware: ClientConfig.ClientID is empty")
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return nil, errors.New("middleware: ClientConfig needs ClientID and ClientSecret")
 	}
 	if c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost {
 		return nil, errors.New("middleware: unknown ClientConfig.AuthStyle")
@@ -108,8 +118,14 @@ func tokenEndpoint(u string, p *verify.Provider) (string, error) {
 	return u, nil
 }
 
+// refusalInterval is the least time between two renewals caused by API
+// answers 401: an API that refuses every token costs the provider at most
+// one token request per interval, not one per call.
+const refusalInterval = time.Second
+
 // Transport adds a cached, self-renewing bearer token to each request. It
-// is safe for concurrent use.
+// is safe for concurrent use. NewClient and NewRefreshClient build one; they
+// differ only in how a token is fetched.
 type Transport struct {
 	base    http.RoundTripper
 	fetch   func(context.Context) (*oauth2.Token, error)
@@ -118,12 +134,14 @@ type Transport struct {
 	deflife time.Duration
 	now     func() time.Time
 
-	mu       sync.Mutex
-	token    string
-	expiry   time.Time
-	inflight *tokenCall
+	mu          sync.Mutex
+	token       string
+	renewAt     time.Time  // when the cached token stops being handed out
+	lastRefusal time.Time  // when a 401 last dropped the cached token
+	inflight    *tokenCall // the fetch under way, if any
 }
 
+// tokenCall is one fetch that any number of callers wait for.
 type tokenCall struct {
 	done  chan struct{}
 	token string
@@ -145,8 +163,10 @@ func newTransport(fetch func(context.Context) (*oauth2.Token, error), client *ht
 		margin: orDur(margin, 30*time.Second), deflife: orDur(deflife, 5*time.Minute), now: time.Now}
 }
 
-// RoundTrip sends req with the current token; on a 401 it renews the token
-// and retries once when the body can be sent again.
+// RoundTrip sends a copy of req with the current token (req itself is not
+// changed). On a 401 it drops the token and, when the body can be sent
+// again (no body, or GetBody set), retries once with a fresh one; otherwise
+// the 401 is returned.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.Token(req.Context())
 	if err != nil {
@@ -154,8 +174,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.base.RoundTrip(withBearer(req, tok, req.Body))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !replayable(req) {
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
+	}
+	t.drop(tok)
+	if !replayable(req) {
+		return resp, nil
 	}
 	body := req.Body
 	if req.GetBody != nil {
@@ -163,7 +187,6 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 	}
-	t.drop(tok)
 	fresh, err := t.Token(req.Context())
 	if err != nil || fresh == tok {
 		if body != nil && body != req.Body {
@@ -177,17 +200,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // Token returns a valid access token, fetching one when the cached one is
-// missing or close to expiry. Concurrent callers share one fetch; a caller
-// whose ctx ends stops waiting without cancelling the fetch for the others.
+// missing or close to expiry. Concurrent callers share one fetch, which
+// carries the values (not the deadline) of the ctx of the caller that
+// started it and is bounded by the HTTP client's timeout; a caller whose
+// ctx ends stops waiting without cancelling the fetch for the others.
 func (t *Transport) Token(ctx context.Context) (string, error) {
 	t.mu.Lock()
-	if t.token != "" && t.now().Before(t.expiry.Add(-t.margin)) {
+	if t.token != "" && t.now().Before(t.renewAt) {
 		tok := t.token
 		t.mu.Unlock()
 		return tok, nil
 	}
 	c := t.inflight
 	if c == nil {
+		if err := ctx.Err(); err != nil {
+			t.mu.Unlock()
+			return "", err
+		}
 		c = &tokenCall{done: make(chan struct{})}
 		t.inflight = c
 		go t.renew(context.WithoutCancel(ctx), c)
@@ -201,7 +230,7 @@ func (t *Transport) Token(ctx context.Context) (string, error) {
 	}
 }
 
-// renew fetches a token for a call.
+// renew fetches a token for a call and caches it.
 func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, t.client), t.client.Timeout)
 	defer cancel()
@@ -209,28 +238,44 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 	if err == nil && !strings.EqualFold(tok.Type(), "Bearer") {
 		err = fmt.Errorf("%w: token_type %q is not Bearer", ErrProvider, printable(tok.TokenType, 32))
 	}
+	if err == nil && tok.AccessToken == "" {
+		err = fmt.Errorf("%w: the token response has no access_token", ErrProvider)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.inflight = nil
 	if err != nil {
 		c.err = err
 	} else {
+		now := t.now()
+		life := t.deflife
+		if !tok.Expiry.IsZero() {
+			life = tok.Expiry.Sub(now)
+		}
 		c.token = tok.AccessToken
 		t.token = tok.AccessToken
-		t.expiry = tok.Expiry
-		if t.expiry.IsZero() {
-			t.expiry = t.now().Add(t.deflife)
-		}
+		t.renewAt = now.Add(life - min(t.margin, life/2))
 	}
 	close(c.done)
 }
 
-// drop forgets tok if it is still the cached token.
+// drop forgets tok after the API refused it, if it is still the cached
+// token and no other refusal dropped one within refusalInterval.
 func (t *Transport) drop(tok string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.token == tok {
+	if now := t.now(); t.token == tok && now.Sub(t.lastRefusal) >= refusalInterval {
 		t.token = ""
+		t.lastRefusal = now
+	}
+}
+
+// CloseIdleConnections closes the idle connections of the API transport
+// (Base), when it has such a method; http.Client.CloseIdleConnections
+// calls it.
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
 	}
 }
 
@@ -242,6 +287,7 @@ func withBearer(req *http.Request, tok string, body io.ReadCloser) *http.Request
 	return r
 }
 
+// replayable reports whether req's body can be sent a second time.
 func replayable(req *http.Request) bool {
 	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 }

@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,11 +10,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware"
@@ -22,12 +26,14 @@ import (
 )
 
 // m2mAPI is a Bearer-protected API that accepts the provider's tokens, can
-// be told to reject one token (revoked), and counts calls.
+// be told to reject one token (revoked) or every token, and counts calls.
 type m2mAPI struct {
-	srv     *httptest.Server
-	calls   atomic.Int64
-	revoked atomic.Pointer[string]
-	auds    sync.Map
+	srv       *httptest.Server
+	calls     atomic.Int64
+	revoked   atomic.Pointer[string]
+	rejectAll atomic.Bool
+	auds      sync.Map
+	tokens    sync.Map // access tokens seen
 }
 
 func newM2MAPI(t testing.TB, op *oidctest.Server) *m2mAPI {
@@ -52,7 +58,9 @@ func newM2MAPI(t testing.TB, op *oidctest.Server) *m2mAPI {
 	}))
 	api.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api.calls.Add(1)
-		if p := api.revoked.Load(); p != nil && r.Header.Get("Authorization") == "Bearer "+*p {
+		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		api.tokens.Store(raw, true)
+		if p := api.revoked.Load(); api.rejectAll.Load() || (p != nil && raw == *p) {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			w.WriteHeader(401)
 			return
@@ -63,22 +71,96 @@ func newM2MAPI(t testing.TB, op *oidctest.Server) *m2mAPI {
 	return api
 }
 
+func (a *m2mAPI) distinctTokens() int {
+	n := 0
+	a.tokens.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// ccGet calls url with c and returns the status and body; a transport error
+// fails the test.
+func ccGet(t testing.TB, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func ccConfig(op *oidctest.Server) middleware.ClientConfig {
+	return middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret}
+}
+
+func newTransport(t testing.TB, c middleware.ClientConfig) *middleware.Transport {
+	t.Helper()
+	tr, err := middleware.NewTransport(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestClientConfigValidation(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	p, err := verify.Discover(context.Background(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ok := ccConfig(op)
+	rows := []struct {
+		name string
+		edit func(*middleware.ClientConfig)
+		ok   bool
+	}{
+		{"TokenURL", func(*middleware.ClientConfig) {}, true},
+		{"Provider", func(c *middleware.ClientConfig) { c.TokenURL, c.Provider = "", p }, true},
+		{"no endpoint", func(c *middleware.ClientConfig) { c.TokenURL = "" }, false},
+		{"http off loopback", func(c *middleware.ClientConfig) { c.TokenURL = "http://idp.example/token" }, false},
+		{"relative URL", func(c *middleware.ClientConfig) { c.TokenURL = "/token" }, false},
+		{"no client ID", func(c *middleware.ClientConfig) { c.ClientID = "" }, false},
+		{"no secret", func(c *middleware.ClientConfig) { c.ClientSecret = "" }, false},
+		{"unknown auth style", func(c *middleware.ClientConfig) { c.AuthStyle = 7 }, false},
+	}
+	for _, tc := range rows {
+		c := ok
+		tc.edit(&c)
+		_, err := middleware.NewClient(c)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), op.ClientSecret) {
+			t.Errorf("%s: the error holds the secret: %v", tc.name, err)
+		}
+	}
+	// Through the Provider's metadata, end to end.
+	c := ok
+	c.TokenURL, c.Provider = "", p
+	tr := newTransport(t, c)
+	if tok, err := tr.Token(context.Background()); err != nil || tok == "" {
+		t.Errorf("token through Provider: %v", err)
+	}
+}
+
 func TestClientSingleFlightAndRenewal(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	api := newM2MAPI(t, op)
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
-	c, err := middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, ExpiryMargin: time.Second})
+	cfg := ccConfig(op)
+	cfg.ExpiryMargin = time.Second
+	c, err := middleware.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	burst := func() {
 		var wg sync.WaitGroup
 		for range 100 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				resp, err := c.Get(api.srv.URL)
 				if err != nil {
 					t.Error(err)
@@ -88,7 +170,7 @@ func TestClientSingleFlightAndRenewal(t *testing.T) {
 				if resp.StatusCode != 200 {
 					t.Errorf("API answered %d", resp.StatusCode)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 	}
@@ -101,115 +183,282 @@ func TestClientSingleFlightAndRenewal(t *testing.T) {
 	if n := op.Count("token:client_credentials"); n != 2 {
 		t.Errorf("after expiry: %d token requests in all, want 2", n)
 	}
+	if n := api.calls.Load(); n != 200 {
+		t.Errorf("%d API calls, want 200", n)
+	}
+	if n := api.distinctTokens(); n != 2 {
+		t.Errorf("the API saw %d tokens, want 2", n)
+	}
 }
 
 func TestClientRetriesOnceOn401(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
+
+	t.Run("replayable body", func(t *testing.T) {
+		op.ResetCounts()
+		api := newM2MAPI(t, op)
+		tr := newTransport(t, ccConfig(op))
+		first, _ := tr.Token(context.Background())
+		api.revoked.Store(&first)
+		req, _ := http.NewRequest("POST", api.srv.URL, strings.NewReader("payload"))
+		req.Header.Set("Content-Type", "text/plain")
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "ok payload" {
+			t.Errorf("after a 401: %d %q", resp.StatusCode, body)
+		}
+		if n := op.Count("token:client_credentials"); n != 2 {
+			t.Errorf("%d token requests, want 2 (one new token)", n)
+		}
+		if n := api.calls.Load(); n != 2 {
+			t.Errorf("%d API calls, want 2 (one retry)", n)
+		}
+		if h := req.Header.Get("Authorization"); h != "" {
+			t.Errorf("the caller's request was changed: Authorization %q", h)
+		}
+	})
+
+	t.Run("body not replayable", func(t *testing.T) {
+		op.ResetCounts()
+		api := newM2MAPI(t, op)
+		tr := newTransport(t, ccConfig(op))
+		c := &http.Client{Transport: tr}
+		first, _ := tr.Token(context.Background())
+		api.revoked.Store(&first)
+		req, _ := http.NewRequest("POST", api.srv.URL, io.NopCloser(strings.NewReader("once")))
+		req.GetBody = nil
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 || api.calls.Load() != 1 {
+			t.Errorf("non-replayable body after a 401: %d after %d calls, want the 401 after 1", resp.StatusCode, api.calls.Load())
+		}
+		// The refused token was dropped: the next call gets a new one.
+		if code, _ := ccGet(t, c, api.srv.URL); code != 200 {
+			t.Errorf("the call after the 401: %d", code)
+		}
+		if n := op.Count("token:client_credentials"); n != 2 {
+			t.Errorf("%d token requests, want 2", n)
+		}
+	})
+}
+
+// An API that refuses every token (a wrong audience, say) gets one retry,
+// and costs the provider at most one token request per second, not one per
+// call.
+func TestClientRefusingAPIDoesNotFloodTheProvider(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
 	api := newM2MAPI(t, op)
-	tr, err := middleware.NewTransport(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret})
-	if err != nil {
-		t.Fatal(err)
+	api.rejectAll.Store(true)
+	c, _ := middleware.NewClient(ccConfig(op))
+	for range 50 {
+		if code, _ := ccGet(t, c, api.srv.URL); code != 401 {
+			t.Fatalf("refusing API: %d", code)
+		}
 	}
-	c := &http.Client{Transport: tr}
-	first, _ := tr.Token(context.Background())
-	api.revoked.Store(&first)
-	resp, err := c.Post(api.srv.URL, "text/plain", strings.NewReader("payload"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || string(body) != "ok payload" {
-		t.Errorf("after a 401: %d %q", resp.StatusCode, body)
-	}
-	if n := op.Count("token:client_credentials"); n != 2 {
-		t.Errorf("%d token requests, want 2 (one new token)", n)
-	}
-	if n := api.calls.Load(); n != 2 {
-		t.Errorf("%d API calls, want 2 (one retry)", n)
-	}
-	// A body that cannot be replayed is not retried: the 401 comes back.
-	second, _ := tr.Token(context.Background())
-	api.revoked.Store(&second)
-	req, _ := http.NewRequest("POST", api.srv.URL, io.NopCloser(strings.NewReader("once")))
-	req.GetBody = nil
-	resp, err = c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 401 {
-		t.Errorf("non-replayable body after a 401: %d, want the 401", resp.StatusCode)
+	if n, calls := op.Count("token:client_credentials"), api.calls.Load(); n != 2 || calls != 51 {
+		t.Errorf("50 refused calls: %d token requests and %d API calls, want 2 and 51 (one retry)", n, calls)
 	}
 }
 
-func TestClientAuthStylesAndParams(t *testing.T) {
+// tokenTap is a reverse proxy in front of the provider's token endpoint that
+// records what the client sends.
+type tokenTap struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	auth []string
+	form []url.Values
+}
+
+func newTokenTap(t *testing.T, op *oidctest.Server) *tokenTap {
+	target, _ := url.Parse(op.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	tap := &tokenTap{}
+	tap.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		tap.mu.Lock()
+		tap.auth = append(tap.auth, r.Header.Get("Authorization"))
+		tap.form = append(tap.form, form)
+		tap.mu.Unlock()
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(tap.srv.Close)
+	return tap
+}
+
+func TestClientAuthStyles(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	op.AddClient(oidctest.Client{ID: "svc:reports", Secret: "p@ss w%rd+/="})
+	const id, secret = "svc:reports", "p@ss w%rd+/=:é"
+	op.AddClient(oidctest.Client{ID: id, Secret: secret})
 	api := newM2MAPI(t, op)
+	tap := newTokenTap(t, op)
+	cfg := middleware.ClientConfig{TokenURL: tap.srv.URL + "/token", ClientID: id, ClientSecret: secret}
+
+	// Basic: each part form-url-encoded before base64 (RFC 6749 §2.3.1).
+	if code, _ := ccGet(t, ccMust(middleware.NewClient(cfg)), api.srv.URL); code != 200 {
+		t.Fatalf("client_secret_basic: %d", code)
+	}
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+	if tap.auth[0] != want || tap.form[0].Has("client_secret") {
+		t.Errorf("client_secret_basic sent Authorization %q and form %v; want %q and no secret in the form", tap.auth[0], tap.form[0], want)
+	}
+
+	cfg.AuthStyle = middleware.ClientSecretPost
+	if code, _ := ccGet(t, ccMust(middleware.NewClient(cfg)), api.srv.URL); code != 200 {
+		t.Fatalf("client_secret_post: %d", code)
+	}
+	if tap.auth[1] != "" || tap.form[1].Get("client_id") != id || tap.form[1].Get("client_secret") != secret {
+		t.Errorf("client_secret_post sent Authorization %q and form %v", tap.auth[1], tap.form[1])
+	}
+
+	// A refused style is not retried with the other (no auto-detection).
 	for _, style := range []middleware.AuthStyle{middleware.ClientSecretBasic, middleware.ClientSecretPost} {
-		for param, aud := range map[string]string{"audience": "https://a.example", "resource": "https://r.example"} {
-			c, err := middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "svc:reports",
-				ClientSecret: "p@ss w%rd+/=", AuthStyle: style, Scopes: []string{"read"}, EndpointParams: url.Values{param: {aud}}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := c.Get(api.srv.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Errorf("style %d, %s: %d", style, param, resp.StatusCode)
-			}
-			if _, ok := api.auds.Load(aud); !ok {
-				t.Errorf("style %d: %s=%s did not reach the token's aud", style, param, aud)
-			}
+		bad := cfg
+		bad.AuthStyle, bad.ClientSecret = style, "wrong"
+		_, err := ccMust(middleware.NewClient(bad)).Get(api.srv.URL)
+		var pe *middleware.ProviderError
+		if !errors.As(err, &pe) || pe.Code != "invalid_client" || pe.Status != 401 {
+			t.Errorf("style %d, wrong secret: %v, want ProviderError 401 invalid_client", style, err)
+		}
+	}
+	if len(tap.auth) != 4 {
+		t.Errorf("%d token requests, want 4: a refused style was retried another way", len(tap.auth))
+	}
+}
+
+// audience and RFC 8707 resource reach the provider, which puts them in the
+// access token's aud, as the API's verifier decodes it.
+func TestClientAudienceAndResource(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	api := newM2MAPI(t, op)
+	for param, aud := range map[string]string{"audience": "https://a.example", "resource": "https://r.example"} {
+		cfg := ccConfig(op)
+		cfg.Scopes, cfg.EndpointParams = []string{"read"}, url.Values{param: {aud}}
+		tr := newTransport(t, cfg)
+		if code, _ := ccGet(t, &http.Client{Transport: tr}, api.srv.URL); code != 200 {
+			t.Errorf("%s: %d", param, code)
+		}
+		if _, ok := api.auds.Load(aud); !ok {
+			t.Errorf("%s=%s did not reach the token's aud", param, aud)
+		}
+		tok, _ := tr.Token(context.Background())
+		if claims := ccClaims(t, tok); claims["aud"] != aud && !audHas(claims["aud"], aud) {
+			t.Errorf("%s: aud %v", param, claims["aud"])
 		}
 	}
 }
 
+func ccClaims(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %d parts", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func audHas(v any, s string) bool {
+	l, _ := v.([]any)
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ccMust[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Token responses as real providers send them, and broken ones. Accepted
+// quirks must also keep their lifetime: a token is reused, then renewed
+// when the stated (or default) lifetime minus the margin ends.
 func TestClientTokenResponseQuirks(t *testing.T) {
-	op := oidctest.NewServer()
-	defer op.Close()
-	api := newM2MAPI(t, op)
 	big := `{"access_token":"` + strings.Repeat("x", 5<<20) + `","token_type":"Bearer"}`
+	const secret = "s3cr3t-value-for-the-echo-test"
 	rows := []struct {
-		name  string
-		set   func(*oidctest.Behavior)
-		ok    bool
-		code  string // ProviderError code when refused
-		check func(t *testing.T, tr *middleware.Transport)
+		name    string
+		set     func(*oidctest.Behavior)
+		deflife time.Duration
+		renew   time.Duration // accepted: renewed after this long
+		status  int           // refused: the ProviderError's status, 0 for a plain ErrProvider
+		code    string
 	}{
-		{name: "expires_in as a string", set: func(b *oidctest.Behavior) { b.ExpiresInAsString = true }, ok: true},
-		{name: "no expires_in", set: func(b *oidctest.Behavior) { b.OmitExpiresIn = true }, ok: true},
-		{name: "lowercase bearer", set: func(b *oidctest.Behavior) { b.LowercaseTokenType = true }, ok: true},
-		{name: "form-encoded", set: func(b *oidctest.Behavior) { b.FormEncodedTokenResponse = true }, ok: true},
-		{name: "200 with an error field", set: func(b *oidctest.Behavior) { b.TokenBody = `{"error":"invalid_scope","error_description":"no"}` }, code: "invalid_scope"},
+		{name: "expires_in as a string", set: func(b *oidctest.Behavior) { b.ExpiresInAsString = true }, renew: 750 * time.Millisecond},
+		{name: "no expires_in", set: func(b *oidctest.Behavior) { b.OmitExpiresIn = true }, deflife: 1500 * time.Millisecond, renew: 750 * time.Millisecond},
+		{name: "lowercase bearer", set: func(b *oidctest.Behavior) { b.LowercaseTokenType = true }, renew: 750 * time.Millisecond},
+		{name: "form-encoded", set: func(b *oidctest.Behavior) { b.FormEncodedTokenResponse = true }, renew: 750 * time.Millisecond},
+		{name: "200 with an error field", set: func(b *oidctest.Behavior) {
+			b.TokenBody = `{"error":"invalid_scope","error_description":"scope reports:write is not allowed"}`
+		}, status: 200, code: "invalid_scope"},
 		{name: "HTML error page", set: func(b *oidctest.Behavior) {
 			b.TokenBody, b.TokenContentType, b.TokenStatus = "<html>Bad Gateway</html>", "text/html", 502
-		}},
+		}, status: 502},
 		{name: "HTML at 200", set: func(b *oidctest.Behavior) { b.TokenBody, b.TokenContentType = "<html>login</html>", "text/html" }},
 		{name: "5 MB body", set: func(b *oidctest.Behavior) { b.TokenBody = big }},
+		{name: "no access_token", set: func(b *oidctest.Behavior) { b.TokenBody = `{"token_type":"Bearer","expires_in":60}` }},
 		{name: "not a bearer token", set: func(b *oidctest.Behavior) { b.TokenBody = `{"access_token":"x","token_type":"DPoP","expires_in":60}` }},
-		{name: "401 refusal", set: func(b *oidctest.Behavior) { b.TokenStatus = 401 }, code: "invalid_grant"},
+		{name: "401 refusal", set: func(b *oidctest.Behavior) { b.TokenStatus = 401 }, status: 401, code: "invalid_grant"},
+		{name: "provider echoes the secret", set: func(b *oidctest.Behavior) {
+			b.TokenStatus, b.TokenBody = 401, `{"error":"invalid_client","error_description":"client secret `+secret+` is wrong"}`
+		}, status: 401, code: "invalid_client"},
+		{name: "10 KB description with control characters", set: func(b *oidctest.Behavior) {
+			b.TokenStatus, b.TokenBody = 400, `{"error":"invalid_request","error_description":"`+strings.Repeat(`a\u001b[31m\n`, 1000)+`"}`
+		}, status: 400, code: "invalid_request"},
 	}
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
-			op.Set(func(b *oidctest.Behavior) { *b = oidctest.Behavior{} })
+			t.Parallel()
+			op := oidctest.NewServer()
+			defer op.Close()
+			op.AddClient(oidctest.Client{ID: "svc", Secret: secret})
+			api := newM2MAPI(t, op)
+			op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 1500 * time.Millisecond })
 			op.Set(tc.set)
-			tr, err := middleware.NewTransport(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret})
-			if err != nil {
-				t.Fatal(err)
-			}
+			tr := newTransport(t, middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "svc", ClientSecret: secret,
+				DefaultLifetime: tc.deflife})
 			resp, err := (&http.Client{Transport: tr}).Get(api.srv.URL)
-			if tc.ok {
-				if err != nil || resp.StatusCode != 200 {
-					t.Fatalf("%v %v", err, resp)
+			if tc.renew > 0 {
+				if err != nil {
+					t.Fatal(err)
 				}
 				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("API: %d", resp.StatusCode)
+				}
+				tr.Token(context.Background())
+				if n := op.Count("token:client_credentials"); n != 1 {
+					t.Errorf("the token was not reused: %d token requests", n)
+				}
+				time.Sleep(tc.renew + 150*time.Millisecond)
+				tr.Token(context.Background())
+				if n := op.Count("token:client_credentials"); n != 2 {
+					t.Errorf("not renewed after %v: %d token requests", tc.renew, n)
+				}
 				return
 			}
 			if err == nil {
@@ -220,58 +469,257 @@ func TestClientTokenResponseQuirks(t *testing.T) {
 				t.Errorf("error %v: want ErrProvider", err)
 			}
 			var pe *middleware.ProviderError
-			if tc.code != "" && (!errors.As(err, &pe) || pe.Code != tc.code) {
-				t.Errorf("error %v: want ProviderError %s", err, tc.code)
+			isPE := errors.As(err, &pe)
+			switch {
+			case tc.status == 0 && isPE:
+				t.Errorf("error %v: want a plain ErrProvider", err)
+			case tc.status != 0 && (!isPE || pe.Status != tc.status || pe.Code != tc.code):
+				t.Errorf("error %v: want ProviderError %d %q", err, tc.status, tc.code)
 			}
-			if strings.Contains(err.Error(), op.ClientSecret) || strings.Contains(err.Error(), "xxxxxxxx") || strings.Contains(err.Error(), "<html>") {
-				t.Errorf("the error carries the secret or the body: %.200s", err)
+			msg := err.Error()
+			for _, leak := range []string{secret, url.QueryEscape(secret), "xxxxxxxx", "<html>", "login", "\x1b", "\n"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("the error holds %q: %.300s", leak, msg)
+				}
+			}
+			if len(msg) > 600 {
+				t.Errorf("the error is %d bytes long", len(msg))
+			}
+			if api.calls.Load() != 0 {
+				t.Error("the API was called without a token")
 			}
 		})
 	}
 }
 
-// One caller giving up does not break the renewal the others wait for.
+// One caller giving up does not break the renewal the others wait for,
+// even when it is the caller that started it.
 func TestClientCallerCancellation(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	op.Set(func(b *oidctest.Behavior) { b.TokenDelay = 300 * time.Millisecond })
-	tr, _ := middleware.NewTransport(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret})
+	tr := newTransport(t, ccConfig(op))
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { _, err := tr.Token(ctx); errc <- err }()
-	time.Sleep(50 * time.Millisecond)
+	time.Sleep(30 * time.Millisecond) // the cancelled caller starts the fetch
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			if tok, err := tr.Token(context.Background()); err != nil || tok == "" {
+				t.Errorf("another caller: %v", err)
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	start := time.Now()
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled caller: %v", err)
 	}
-	if tok, err := tr.Token(context.Background()); err != nil || tok == "" {
-		t.Errorf("another caller: %v", err)
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("the cancelled caller waited %v", d)
 	}
+	wg.Wait()
 	if n := op.Count("token:client_credentials"); n != 1 {
 		t.Errorf("%d token requests, want the one shared", n)
 	}
+	// A caller whose ctx is already done starts no fetch.
+	tr2 := newTransport(t, ccConfig(op))
+	if _, err := tr2.Token(ctx); !errors.Is(err, context.Canceled) || op.Count("token:client_credentials") != 1 {
+		t.Errorf("done ctx: %v, %d token requests", err, op.Count("token:client_credentials"))
+	}
 }
 
+type ctxKey struct{}
+
+// valueTap records the ctxKey value of each token request's context.
+type valueTap struct {
+	mu   sync.Mutex
+	seen []any
+}
+
+func (v *valueTap) RoundTrip(r *http.Request) (*http.Response, error) {
+	v.mu.Lock()
+	v.seen = append(v.seen, r.Context().Value(ctxKey{}))
+	v.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// The token request runs on the context of the API request that needs it
+// (its values reach the token client); a context of an earlier request,
+// cancelled since, plays no part in later renewals (x/oauth2's TokenSource
+// keeps the ctx it was built with).
+func TestClientTokenRequestUsesTheRequestContext(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	api := newM2MAPI(t, op)
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
+	tap := &valueTap{}
+	cfg := ccConfig(op)
+	cfg.ExpiryMargin, cfg.HTTPClient = time.Second, &http.Client{Transport: tap}
+	c := ccMust(middleware.NewClient(cfg))
+	call := func(v string) (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, v))
+		req, _ := http.NewRequestWithContext(ctx, "GET", api.srv.URL, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("call %s: %v", v, err)
+		}
+		resp.Body.Close()
+		return resp, cancel
+	}
+	resp, cancel := call("first")
+	cancel()
+	time.Sleep(1100 * time.Millisecond)
+	resp2, cancel2 := call("second")
+	defer cancel2()
+	if resp.StatusCode != 200 || resp2.StatusCode != 200 {
+		t.Errorf("calls: %d, %d", resp.StatusCode, resp2.StatusCode)
+	}
+	if len(tap.seen) != 2 || tap.seen[0] != "first" || tap.seen[1] != "second" {
+		t.Errorf("token requests ran on contexts %v, want [first second]", tap.seen)
+	}
+}
+
+// After a burst, a renewal and a cancelled caller, with idle connections
+// closed, no goroutine of the client is left.
+func TestClientNoGoroutineLeak(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer api.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
+	base, tokHTTP := &http.Transport{}, &http.Client{Transport: &http.Transport{}}
+	before := runtime.NumGoroutine()
+
+	cfg := ccConfig(op)
+	cfg.ExpiryMargin, cfg.Base, cfg.HTTPClient = 1900*time.Millisecond, base, tokHTTP
+	c := ccMust(middleware.NewClient(cfg))
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() { ccGet(t, c, api.URL) })
+	}
+	wg.Wait()
+	time.Sleep(150 * time.Millisecond) // renewal due (margin capped at 1 s)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", api.URL, nil)
+	if _, err := c.Do(req); err == nil {
+		t.Error("a cancelled request succeeded")
+	}
+	ccGet(t, c, api.URL)
+	c.CloseIdleConnections()
+	tokHTTP.CloseIdleConnections()
+
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// The documented defaults, on synctest's clock: renewal 30 s before expiry,
+// and 5 minutes of life for a token answered without expires_in.
+func TestClientDefaults(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	count := func() int { return op.Count("token:client_credentials") }
+	synctest.Test(t, func(t *testing.T) {
+		cfg := ccConfig(op)
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+		op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = time.Hour })
+		tr := newTransport(t, cfg)
+		tr.Token(context.Background())
+		tr.Token(context.Background())
+		if n := count(); n != 1 {
+			t.Fatalf("a fresh token was not reused: %d requests", n)
+		}
+		time.Sleep(time.Hour - 31*time.Second)
+		if tr.Token(context.Background()); count() != 1 {
+			t.Errorf("31 s before expiry: renewed already")
+		}
+		time.Sleep(2 * time.Second)
+		if tr.Token(context.Background()); count() != 2 {
+			t.Errorf("29 s before expiry: not renewed")
+		}
+
+		op.Set(func(b *oidctest.Behavior) { b.OmitExpiresIn = true })
+		tr = newTransport(t, cfg)
+		tr.Token(context.Background())
+		time.Sleep(5*time.Minute - 31*time.Second)
+		if tr.Token(context.Background()); count() != 3 {
+			t.Errorf("no expires_in, 31 s before 5 min: renewed already")
+		}
+		time.Sleep(2 * time.Second)
+		if tr.Token(context.Background()); count() != 4 {
+			t.Errorf("no expires_in, 29 s before 5 min: not renewed")
+		}
+	})
+}
+
+// A token shorter-lived than twice the margin is still reused: the margin
+// is capped at half its lifetime.
+func TestClientShortTokensAreReused(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 10 * time.Second })
+	synctest.Test(t, func(t *testing.T) {
+		cfg := ccConfig(op) // margin 30 s
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		tr := newTransport(t, cfg)
+		for range 20 {
+			tr.Token(context.Background())
+		}
+		time.Sleep(4900 * time.Millisecond)
+		tr.Token(context.Background())
+		if n := op.Count("token:client_credentials"); n != 1 {
+			t.Errorf("a 10 s token under a 30 s margin: %d token requests in 5 s, want 1", n)
+		}
+		time.Sleep(200 * time.Millisecond)
+		tr.Token(context.Background())
+		if n := op.Count("token:client_credentials"); n != 2 {
+			t.Errorf("after half its life: %d token requests, want 2", n)
+		}
+	})
+}
+
+// A refresh-token client on a rotating provider with reuse detection: three
+// rounds of 50 concurrent calls, each round after the access token expired.
+// Every rotated refresh token is handed to OnRotate before any call uses the
+// access token that came with it, none is presented twice (the grant stays
+// alive), and the last one persisted works after a restart.
 func TestRefreshClientRotation(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	api := newM2MAPI(t, op)
 	rt := provisionRefreshToken(t, op)
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
+	type rotation struct {
+		token    string
+		apiCalls int64
+	}
 	var mu sync.Mutex
-	var saved []string
+	var saved []rotation
+	onRotate := func(_ context.Context, n string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		saved = append(saved, rotation{n, api.calls.Load()})
+		return nil
+	}
 	c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: rt, ExpiryMargin: time.Second,
-		OnRotate: func(_ context.Context, n string) error { mu.Lock(); saved = append(saved, n); mu.Unlock(); return nil }})
+		ClientSecret: op.ClientSecret, RefreshToken: rt, ExpiryMargin: time.Second, OnRotate: onRotate})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for round := range 3 {
 		var wg sync.WaitGroup
-		for range 20 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+		for range 50 {
+			wg.Go(func() {
 				resp, err := c.Get(api.srv.URL)
 				if err != nil {
 					t.Error(err)
@@ -281,24 +729,92 @@ func TestRefreshClientRotation(t *testing.T) {
 				if resp.StatusCode != 200 {
 					t.Errorf("round %d: %d", round, resp.StatusCode)
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		time.Sleep(1100 * time.Millisecond)
 	}
 	if n := op.Count("token:refresh_token"); n != 3 {
-		t.Errorf("%d refreshes for 3 rounds, want 3 (reuse detection would have revoked the grant)", n)
+		t.Errorf("%d refreshes for 3 rounds, want 3", n)
 	}
-	if len(saved) != 3 || saved[0] == rt {
-		t.Errorf("OnRotate saw %d tokens", len(saved))
+	if len(saved) != 3 {
+		t.Fatalf("OnRotate saw %d tokens, want 3", len(saved))
 	}
-	// OnRotate failing: the new access token is not used.
-	rt2 := provisionRefreshToken(t, op)
+	for i, r := range saved {
+		if r.token == rt || r.apiCalls != int64(50*i) {
+			t.Errorf("rotation %d: %d API calls had happened, want %d (none of its own round)", i, r.apiCalls, 50*i)
+		}
+	}
+	// A restart from the last persisted token: the grant was never revoked.
 	c2, _ := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: rt2,
-		OnRotate: func(context.Context, string) error { return errors.New("disk full") }})
-	if _, err := c2.Get(api.srv.URL); err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Errorf("OnRotate failing: %v", err)
+		ClientSecret: op.ClientSecret, RefreshToken: saved[2].token, OnRotate: onRotate})
+	if code, _ := ccGet(t, c2, api.srv.URL); code != 200 {
+		t.Errorf("after a restart from the persisted refresh token: %d (reuse detection revoked the grant?)", code)
+	}
+}
+
+// OnRotate failing: the error comes back, the new access token is not used;
+// once persisting works again, the next call succeeds with the rotated
+// token kept in memory, without tripping reuse detection.
+func TestRefreshClientOnRotateFailure(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	api := newM2MAPI(t, op)
+	rt := provisionRefreshToken(t, op)
+	var fail atomic.Bool
+	fail.Store(true)
+	var saved atomic.Pointer[string]
+	c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: func(_ context.Context, n string) error {
+			if fail.Load() {
+				return errors.New("disk full")
+			}
+			saved.Store(&n)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Get(api.srv.URL)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("OnRotate failing: %v", err)
+	}
+	if strings.Contains(err.Error(), op.ClientSecret) || strings.Contains(err.Error(), rt) {
+		t.Errorf("the error holds a secret: %v", err)
+	}
+	if n := api.calls.Load(); n != 0 {
+		t.Errorf("%d API calls with a token whose refresh token was not persisted", n)
+	}
+	fail.Store(false)
+	if code, _ := ccGet(t, c, api.srv.URL); code != 200 || saved.Load() == nil {
+		t.Errorf("after OnRotate recovered: %d", code)
+	}
+	if n := op.Count("token:refresh_token"); n != 2 {
+		t.Errorf("%d refreshes, want 2", n)
+	}
+}
+
+// A refused refresh token is a ProviderError without the token or secret.
+func TestRefreshClientRefused(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	const rt = "not-a-refresh-token-of-this-provider"
+	c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: func(context.Context, string) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Get(op.URL)
+	var pe *middleware.ProviderError
+	if !errors.As(err, &pe) || pe.Code != "invalid_grant" {
+		t.Errorf("unknown refresh token: %v, want ProviderError invalid_grant", err)
+	}
+	if err != nil && (strings.Contains(err.Error(), rt) || strings.Contains(err.Error(), op.ClientSecret)) {
+		t.Errorf("the error holds a secret: %v", err)
+	}
+	if _, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, RefreshToken: rt}); err == nil {
+		t.Error("a refresh client without OnRotate was accepted")
 	}
 }
 
@@ -336,23 +852,4 @@ func provisionRefreshToken(t *testing.T, op *oidctest.Server) string {
 func s256(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// The documented defaults: renewal 30 s before expiry, and 5 minutes of life
-// for a token answered without expires_in.
-func TestClientDefaults(t *testing.T) {
-	op := oidctest.NewServer()
-	defer op.Close()
-	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 31 * time.Second })
-	tr, _ := middleware.NewTransport(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret})
-	tr.Token(context.Background())
-	tr.Token(context.Background())
-	if n := op.Count("token:client_credentials"); n != 1 {
-		t.Fatalf("a 31 s token was renewed at once: %d requests", n)
-	}
-	time.Sleep(1100 * time.Millisecond) // now within 30 s of expiry
-	tr.Token(context.Background())
-	if n := op.Count("token:client_credentials"); n != 2 {
-		t.Errorf("inside the 30 s margin: %d requests, want a renewal", n)
-	}
 }
