@@ -1,0 +1,77 @@
+package session
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The cookie store's plaintext (encrypted and authenticated by
+// securecookie) frames the session's values, each as JSON:
+//
+//	version byte (2)
+//	uvarint expiry, Unix seconds
+//	per value: uvarint(len(key)) key uvarint(len(json)) json
+//
+// Reading it needs no JSON scan of the whole: each value stays a
+// json.RawMessage, decoded once by whoever reads it (the Manager decodes
+// its Session, nothing else). The expiry is the cookie's own (Max-Age), so
+// a copy of the cookie replayed after the browser dropped it is refused.
+const frameVersion = 2
+
+// frame encodes values, which expire at expires.
+func frame(values map[any]any, expires time.Time) ([]byte, error) {
+	buf := make([]byte, 1, 512)
+	buf[0] = frameVersion
+	buf = binary.AppendUvarint(buf, uint64(expires.Unix()))
+	for k, v := range values {
+		ks, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("session: value key %v (%T) is not a string", k, k)
+		}
+		var js []byte
+		if raw, ok := v.(json.RawMessage); ok {
+			js = raw
+		} else {
+			var err error
+			if js, err = json.Marshal(v); err != nil {
+				return nil, fmt.Errorf("session: encoding %q: %w", ks, err)
+			}
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(ks)))
+		buf = append(buf, ks...)
+		buf = binary.AppendUvarint(buf, uint64(len(js)))
+		buf = append(buf, js...)
+	}
+	return buf, nil
+}
+
+// unframe fills values from a framed plaintext; false when it is malformed
+// or expired at now.
+func unframe(b []byte, values map[any]any, now time.Time) bool {
+	if len(b) == 0 || b[0] != frameVersion {
+		return false
+	}
+	b = b[1:]
+	exp, n := binary.Uvarint(b)
+	if n <= 0 || exp > uint64(1<<62) || now.Unix() >= int64(exp) {
+		return false
+	}
+	b = b[n:]
+	for len(b) > 0 {
+		kl, n := binary.Uvarint(b)
+		if n <= 0 || kl > uint64(len(b)-n) {
+			return false
+		}
+		key := string(b[n : n+int(kl)])
+		b = b[n+int(kl):]
+		vl, n := binary.Uvarint(b)
+		if n <= 0 || vl > uint64(len(b)-n) {
+			return false
+		}
+		values[key] = json.RawMessage(b[n : n+int(vl)])
+		b = b[n+int(vl):]
+	}
+	return true
+}
