@@ -135,16 +135,22 @@ type Transport struct {
 	now     func() time.Time
 
 	mu          sync.Mutex
-	token       string
-	renewAt     time.Time  // when the cached token stops being handed out
-	lastRefusal time.Time  // when a 401 last dropped the cached token
-	inflight    *tokenCall // the fetch under way, if any
+	token       *cachedToken // the cached token; nil when none
+	renewAt     time.Time    // when the cached token stops being handed out
+	lastRefusal time.Time    // when a 401 last dropped the cached token
+	inflight    *tokenCall   // the fetch under way, if any
+}
+
+// cachedToken is an access token and its Authorization header value, built
+// once per token rather than once per request.
+type cachedToken struct {
+	token, header string
 }
 
 // tokenCall is one fetch that any number of callers wait for.
 type tokenCall struct {
 	done  chan struct{}
-	token string
+	token *cachedToken
 	err   error
 }
 
@@ -168,7 +174,7 @@ func newTransport(fetch func(context.Context) (*oauth2.Token, error), client *ht
 // again (no body, or GetBody set), retries once with a fresh one; otherwise
 // the 401 is returned.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	tok, err := t.Token(req.Context())
+	tok, err := t.current(req.Context())
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -187,7 +193,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 	}
-	fresh, err := t.Token(req.Context())
+	fresh, err := t.current(req.Context())
 	if err != nil || fresh == tok {
 		if body != nil && body != req.Body {
 			body.Close()
@@ -205,8 +211,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // started it and is bounded by the HTTP client's timeout; a caller whose
 // ctx ends stops waiting without cancelling the fetch for the others.
 func (t *Transport) Token(ctx context.Context) (string, error) {
+	b, err := t.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	return b.token, nil
+}
+
+// current is Token with the header value.
+func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 	t.mu.Lock()
-	if t.token != "" && t.now().Before(t.renewAt) {
+	if t.token != nil && t.now().Before(t.renewAt) {
 		tok := t.token
 		t.mu.Unlock()
 		return tok, nil
@@ -215,7 +230,7 @@ func (t *Transport) Token(ctx context.Context) (string, error) {
 	if c == nil {
 		if err := ctx.Err(); err != nil {
 			t.mu.Unlock()
-			return "", err
+			return nil, err
 		}
 		c = &tokenCall{done: make(chan struct{})}
 		t.inflight = c
@@ -226,7 +241,7 @@ func (t *Transport) Token(ctx context.Context) (string, error) {
 	case <-c.done:
 		return c.token, c.err
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -252,8 +267,8 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 		if !tok.Expiry.IsZero() {
 			life = tok.Expiry.Sub(now)
 		}
-		c.token = tok.AccessToken
-		t.token = tok.AccessToken
+		c.token = &cachedToken{token: tok.AccessToken, header: "Bearer " + tok.AccessToken}
+		t.token = c.token
 		t.renewAt = now.Add(life - min(t.margin, life/2))
 	}
 	close(c.done)
@@ -261,11 +276,11 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 
 // drop forgets tok after the API refused it, if it is still the cached
 // token and no other refusal dropped one within refusalInterval.
-func (t *Transport) drop(tok string) {
+func (t *Transport) drop(tok *cachedToken) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if now := t.now(); t.token == tok && now.Sub(t.lastRefusal) >= refusalInterval {
-		t.token = ""
+		t.token = nil
 		t.lastRefusal = now
 	}
 }
@@ -279,11 +294,16 @@ func (t *Transport) CloseIdleConnections() {
 	}
 }
 
-// withBearer clones req with the token and body.
-func withBearer(req *http.Request, tok string, body io.ReadCloser) *http.Request {
-	r := req.Clone(req.Context())
+// withBearer copies req with the token and body: a shallow copy with its own
+// Header, as the RoundTripper contract asks (req is not changed).
+func withBearer(req *http.Request, tok *cachedToken, body io.ReadCloser) *http.Request {
+	r := req.WithContext(req.Context())
 	r.Body = body
-	r.Header.Set("Authorization", "Bearer "+tok)
+	r.Header = req.Header.Clone()
+	if r.Header == nil {
+		r.Header = make(http.Header, 1)
+	}
+	r.Header["Authorization"] = []string{tok.header}
 	return r
 }
 
