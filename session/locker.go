@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 )
@@ -25,22 +24,8 @@ func (m *Manager) Locker() (Locker, bool) {
 
 // Reload reads the request's session from the store again, past the
 // per-request cache: after taking a lock, to see what another replica
-// saved meanwhile.
+// saved meanwhile. Errors are as for Load.
 func (m *Manager) Reload(r *http.Request) (*Session, error) {
 	gs, err := m.store.New(r, m.name)
-	if err != nil {
-		if isDecodeError(err) {
-			return nil, ErrNoSession
-		}
-		return nil, fmt.Errorf("session: reloading: %w", err)
-	}
-	v, ok := gs.Values[ValueKey]
-	if gs.IsNew || !ok {
-		return nil, ErrNoSession
-	}
-	s, err := decodeSession(v)
-	if err != nil {
-		return nil, ErrNoSession
-	}
-	return s, nil
+	return m.check(r, gs, err)
 }

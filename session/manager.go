@@ -74,14 +74,14 @@ func New(c Config) (*Manager, error) {
 	if m.abs <= 0 {
 		m.abs = 24 * time.Hour
 	}
-	if m.deny == nil {
-		m.deny = NewMemoryDenyList(100000)
-	}
 	if m.maxFlows <= 0 {
 		m.maxFlows = 5
 	}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	if m.deny == nil {
+		m.deny = newMemoryDenyList(100000, m.now)
 	}
 	switch {
 	case len(c.FlowKeys) > 0:
@@ -107,18 +107,28 @@ func (m *Manager) Name() string { return m.name }
 func (m *Manager) Store() sessions.Store { return m.store }
 
 // Load returns the request's session. It returns ErrNoSession when there is
-// none usable (absent, tampered, expired, logged out) and another error only
-// when the store failed, which must not be taken for "signed out".
+// none usable (absent, tampered, expired by the idle or absolute timeout,
+// logged out) and another error only when the store or the deny list
+// failed, which must not be taken for "signed out". With a CookieStore it
+// decodes the cookie once and the Session's JSON once.
 func (m *Manager) Load(r *http.Request) (*Session, error) {
 	gs, err := m.store.Get(r, m.name)
+	return m.check(r, gs, err)
+}
+
+// check turns what a store returned into a usable Session or an error.
+func (m *Manager) check(r *http.Request, gs *sessions.Session, err error) (*Session, error) {
 	if err != nil {
-		if isDecodeError(err) {
+		if isDecodeError(err) || errors.Is(err, ErrNoSession) {
 			return nil, ErrNoSession
 		}
 		return nil, fmt.Errorf("session: loading: %w", err)
 	}
+	if gs == nil || gs.IsNew {
+		return nil, ErrNoSession
+	}
 	v, ok := gs.Values[ValueKey]
-	if gs.IsNew || !ok {
+	if !ok {
 		return nil, ErrNoSession
 	}
 	s, err := decodeSession(v)
@@ -139,15 +149,23 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 	return s, nil
 }
 
-// Save persists s as the request's session.
+// Save persists s as the request's session, setting LastSeen (and
+// Created) when zero. A Session without an ID is refused with an error
+// matching ErrNoSession: sessions start with Login. A store may also
+// refuse with ErrNoSession a session that ended meanwhile (redisstore
+// does, after a logout elsewhere).
 func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
-	gs, err := m.store.Get(r, m.name)
-	if err != nil && !isDecodeError(err) {
+	if s == nil || s.ID == "" {
+		return fmt.Errorf("%w: saving a session without an ID (start one with Login)", ErrNoSession)
+	}
+	gs, err := m.get(r)
+	if err != nil {
 		return fmt.Errorf("session: saving: %w", err)
 	}
-	if gs == nil {
-		gs = sessions.NewSession(m.store, m.name)
-	}
+	return m.save(w, r, gs, s)
+}
+
+func (m *Manager) save(w http.ResponseWriter, r *http.Request, gs *sessions.Session, s *Session) error {
 	if s.LastSeen.IsZero() {
 		s.LastSeen = m.now()
 	}
@@ -162,76 +180,66 @@ func (m *Manager) Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	return nil
 }
 
-// Login saves s as a new login: a fresh random ID (session fixation), new
-// Created and LastSeen, and for stores whose sessions have IDs, the old
-// server-side entry deleted and a new ID issued.
+// Login saves s as a new login: it gets a fresh random ID (against session
+// fixation) and Created = LastSeen = now. The session it replaces in this
+// browser, if any, is deny-listed, and for stores whose sessions have IDs
+// (server-side stores) its entry is deleted and a new ID issued.
 func (m *Manager) Login(w http.ResponseWriter, r *http.Request, s *Session) error {
-	s.ID = newID()
-	s.Created = m.now()
-	s.LastSeen = s.Created
-	gs, err := m.store.Get(r, m.name)
-	if err != nil && !isDecodeError(err) {
+	gs, err := m.get(r)
+	if err != nil {
 		return fmt.Errorf("session: login: %w", err)
 	}
-	if gs != nil {
-		// The session this login replaces: its ID stays refused, so a copy
-		// of the old cookie does not keep working (cookie stores).
-		if old, err := decodeSession(gs.Values[ValueKey]); err == nil && old.ID != "" {
-			if err := m.deny.Deny(r.Context(), old.ID, old.Created.Add(m.abs)); err != nil {
-				return fmt.Errorf("session: deny list: %w", err)
-			}
+	// The session this login replaces stays refused, so a copy of the old
+	// cookie does not keep working (cookie stores).
+	if old, err := decodeSession(gs.Values[ValueKey]); err == nil && old.ID != "" {
+		if err := m.deny.Deny(r.Context(), old.ID, old.Created.Add(m.abs)); err != nil {
+			return fmt.Errorf("session: deny list: %w", err)
 		}
 	}
-	if gs != nil && gs.ID != "" {
+	if gs.ID != "" {
 		// Delete the old entry, then start over with no ID.
-		old := *gs.Options
-		gs.Options.MaxAge = -1
+		opts := ownOptions(gs)
+		keep := *opts
+		opts.MaxAge = -1
 		if err := m.store.Save(r, w, gs); err != nil {
 			return fmt.Errorf("session: login: %w", err)
 		}
-		gs.Options = &old
+		gs.Options = &keep
 		gs.ID = ""
 		gs.IsNew = true
 	}
-	if gs == nil {
-		gs = sessions.NewSession(m.store, m.name)
-	}
 	clear(gs.Values)
-	if gs.Options != nil && gs.Options.MaxAge < 0 {
-		gs.Options.MaxAge = int(m.abs.Seconds())
-	}
-	return m.Save(w, r, s)
+	s.ID = newID()
+	s.Created = m.now()
+	s.LastSeen = s.Created
+	return m.save(w, r, gs, s)
 }
 
-// Delete ends the request's session: its data and cookie go, and its ID is
-// deny-listed until it would have expired.
+// Delete ends the request's session: its cookie and stored data go, and
+// its ID is deny-listed until it would have expired, so a copy of the
+// cookie taken before the logout no longer works (even with the cookie
+// store). Without a session it only clears the cookie.
 func (m *Manager) Delete(w http.ResponseWriter, r *http.Request) error {
 	s, err := m.Load(r)
-	switch {
-	case err == nil:
-		if err := m.deny.Deny(r.Context(), s.ID, s.Created.Add(m.abs)); err != nil {
-			return fmt.Errorf("session: deny list: %w", err)
-		}
-	case !errors.Is(err, ErrNoSession):
+	if err != nil && !errors.Is(err, ErrNoSession) {
 		return err
 	}
-	gs, err := m.store.Get(r, m.name)
-	if err != nil && !isDecodeError(err) {
-		return fmt.Errorf("session: deleting: %w", err)
+	var denyErr error
+	if s != nil {
+		if err := m.deny.Deny(r.Context(), s.ID, s.Created.Add(m.abs)); err != nil {
+			denyErr = fmt.Errorf("session: deny list: %w", err)
+		}
 	}
-	if gs == nil {
-		gs = sessions.NewSession(m.store, m.name)
-		gs.Options = &sessions.Options{Path: "/"}
+	gs, err := m.get(r)
+	if err != nil {
+		return errors.Join(denyErr, fmt.Errorf("session: deleting: %w", err))
 	}
-	if gs.Options == nil {
-		gs.Options = &sessions.Options{Path: "/"}
-	}
-	gs.Options.MaxAge = -1
+	ownOptions(gs).MaxAge = -1
 	clear(gs.Values)
 	if err := m.store.Save(r, w, gs); err != nil {
-		return fmt.Errorf("session: deleting: %w", err)
+		return errors.Join(denyErr, fmt.Errorf("session: deleting: %w", err))
 	}
-	return nil
+	return denyErr
 }
 
 // Touch moves s's idle timer forward when it is older than a sixteenth of
@@ -247,18 +255,42 @@ func (m *Manager) Touch(s *Session) bool {
 	return true
 }
 
-// setLifetime makes the cookie (or server-side entry) live as long as the
-// session may.
+// get returns the request's gorilla session, new when the cookie did not
+// decode; an error only when the store failed.
+func (m *Manager) get(r *http.Request) (*sessions.Session, error) {
+	gs, err := m.store.Get(r, m.name)
+	if err != nil && !isDecodeError(err) && !errors.Is(err, ErrNoSession) {
+		return nil, err
+	}
+	if gs == nil {
+		gs = sessions.NewSession(m.store, m.name)
+	}
+	if gs.Values == nil {
+		gs.Values = map[any]any{}
+	}
+	return gs, nil
+}
+
+// ownOptions gives gs Options of its own: some stores hand every session
+// a pointer to their shared Options, which must not change per request.
+func ownOptions(gs *sessions.Session) *sessions.Options {
+	opts := sessions.Options{Path: "/"}
+	if gs.Options != nil {
+		opts = *gs.Options
+	}
+	gs.Options = &opts
+	return gs.Options
+}
+
+// setLifetime makes the cookie (or server-side entry) live no longer than
+// the session may, what is left of the absolute timeout, within the
+// store's own MaxAge.
 func (m *Manager) setLifetime(gs *sessions.Session, s *Session) {
-	if gs.Options == nil {
-		return
-	}
 	left := s.Created.Add(m.abs).Sub(m.now())
-	if left < time.Second {
-		left = time.Second
-	}
-	if secs := int(left.Seconds()); gs.Options.MaxAge == 0 || gs.Options.MaxAge > secs {
-		gs.Options.MaxAge = secs
+	secs := max(1, int((left+time.Second-1)/time.Second))
+	opts := ownOptions(gs)
+	if opts.MaxAge <= 0 || opts.MaxAge > secs {
+		opts.MaxAge = secs
 	}
 }
 
