@@ -6,8 +6,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,8 +16,13 @@ import (
 	"github.com/gorilla/sessions"
 )
 
-// flowTTL is how long a login may take, from Login to Callback.
-const flowTTL = 10 * time.Minute
+const (
+	// flowTTL is how long a login may take, from Login to Callback.
+	flowTTL = 10 * time.Minute
+	// maxFlowBytes bounds a flow cookie's value: flows are small (about
+	// 400 bytes), and five of them must not crowd out the session.
+	maxFlowBytes = 2048
+)
 
 // Flow is the state of one login in progress, kept in its own cookie from
 // the redirect to the provider until the callback, and used once.
@@ -43,8 +49,10 @@ func S256Challenge(verifier string) string {
 }
 
 // SaveFlow keeps f in a cookie of its own, named from its state, so that
-// logins in several tabs do not overwrite each other. At most MaxFlows are
-// kept: the oldest pending ones are dropped.
+// logins in several tabs do not overwrite each other: encrypted and
+// signed, HttpOnly, SameSite Lax, Path "/", Secure (and "__Host-") unless
+// the request is plain http to loopback, for 10 minutes. At most MaxFlows
+// are kept: the oldest pending ones (undecodable ones first) are dropped.
 func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
 	plain, err := json.Marshal(f)
 	if err != nil {
@@ -55,13 +63,18 @@ func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 	if err != nil {
 		return err
 	}
+	if len(enc) > maxFlowBytes {
+		return fmt.Errorf("%w: a login flow of %d bytes (a long ReturnTo?)", ErrTooLarge, len(enc))
+	}
 	m.dropOldFlows(w, r)
 	http.SetCookie(w, newCookie(r, name, enc, &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}))
 	return nil
 }
 
 // TakeFlow returns the flow of state and deletes its cookie: a flow is used
-// once. ErrNoFlow when it is absent, expired or does not match.
+// once. ErrNoFlow when it is absent (another browser, used already),
+// expired, tampered with, or its state does not match (compared in
+// constant time).
 func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string) (*Flow, error) {
 	if state == "" || len(state) > 512 {
 		return nil, ErrNoFlow
@@ -127,7 +140,13 @@ func (m *Manager) dropOldFlows(w http.ResponseWriter, r *http.Request) {
 	if len(flows) < m.maxFlows {
 		return
 	}
-	sort.Slice(flows, func(i, j int) bool { return flows[i].created.Before(flows[j].created) })
+	// Undecodable ones (zero time) first, then the oldest; ties by name.
+	slices.SortFunc(flows, func(a, b pending) int {
+		if c := a.created.Compare(b.created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
 	for _, p := range flows[:len(flows)-m.maxFlows+1] {
 		http.SetCookie(w, newCookie(r, p.name, "", &sessions.Options{Path: "/", MaxAge: -1}))
 	}

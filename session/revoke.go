@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,9 @@ type Index interface {
 // several replicas and a cookie store, back-channel logout reaches only the
 // replica that received it: use a server-side store.
 func (m *Manager) EndSessions(ctx context.Context, iss, sid, sub string) (int, error) {
+	if sid == "" && sub == "" {
+		return 0, errors.New("session: ending sessions needs a sid or a sub")
+	}
 	if idx, ok := m.store.(Index); ok {
 		var n int
 		var err error
