@@ -1,17 +1,25 @@
 // Command m2m calls an API machine-to-machine with the client-credentials
-// grant: one token, cached and renewed before it expires.
+// grant (middleware.NewClient): one token, fetched when first needed, reused
+// by every call and renewed shortly before it expires.
 //
 // Environment:
 //
 //	TOKEN_URL           the provider's token endpoint. When unset, an
-//	                    in-process test provider and a bearer-protected API
-//	                    are started.
-//	OIDC_CLIENT_ID      this client's ID
-//	OIDC_CLIENT_SECRET  and its secret
-//	OIDC_SCOPES         space-separated scopes
-//	API_URL             the API to call (GET)
-//	AUTH_STYLE          basic (default) or post
+//	                    in-process test provider (oidctest) and a
+//	                    bearer-protected API (like examples/api) are started
+//	                    and called.
+//	OIDC_CLIENT_ID      this client's ID (required with TOKEN_URL)
+//	OIDC_CLIENT_SECRET  and its secret (required with TOKEN_URL)
+//	OIDC_SCOPES         space-separated scopes to request
+//	API_URL             the API to call with GET (required with TOKEN_URL)
+//	API_AUDIENCE        sent as the token request's "audience" parameter
+//	                    (Auth0, Okta); "api" with the test provider
+//	AUTH_STYLE          basic (client_secret_basic, default) or post
+//	                    (client_secret_post), as registered at the provider
 //	CALLS               how many calls to make (default 5)
+//
+// It prints each call's status and the number of token requests and API
+// calls made.
 package main
 
 import (
@@ -21,12 +29,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/verify"
@@ -42,25 +52,27 @@ func main() {
 	}
 }
 
+// run makes the calls and reports on out.
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	tokenURL, apiURL := getenv("TOKEN_URL"), getenv("API_URL")
+	tokenURL, apiURL, audience := getenv("TOKEN_URL"), getenv("API_URL"), getenv("API_AUDIENCE")
 	id, secret := getenv("OIDC_CLIENT_ID"), getenv("OIDC_CLIENT_SECRET")
-	var tokenRequests func() int
-	var apiCalls atomic.Int64
 	if tokenURL == "" {
 		op := oidctest.NewServer()
 		defer op.Close()
-		api, err := demoAPI(ctx, op, &apiCalls)
+		if audience == "" {
+			audience = "api"
+		}
+		api, stop, err := demoAPI(ctx, op, audience)
 		if err != nil {
 			return err
 		}
-		defer api.Close()
-		tokenURL, apiURL, id, secret = op.URL+"/token", api.URL+"/reports", op.ClientID, op.ClientSecret
-		tokenRequests = func() int { return op.Count("token:client_credentials") }
-		fmt.Fprintf(out, "No TOKEN_URL set: using an in-process provider (%s) and API (%s).\n", op.URL, api.URL)
+		defer stop()
+		tokenURL, apiURL, id, secret = op.URL+"/token", api+"/reports", op.ClientID, op.ClientSecret
+		fmt.Fprintf(out, "No TOKEN_URL: using an in-process provider (%s) and API (%s).\n", op.URL, api)
+		fmt.Fprintln(out, "Set TOKEN_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and API_URL to call your own API.")
 	}
-	if apiURL == "" || id == "" {
-		return errors.New("API_URL and OIDC_CLIENT_ID are required with TOKEN_URL")
+	if apiURL == "" || id == "" || secret == "" {
+		return errors.New("TOKEN_URL needs API_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
 	}
 	style := middleware.ClientSecretBasic
 	switch getenv("AUTH_STYLE") {
@@ -73,14 +85,20 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	calls := 5
 	if v := getenv("CALLS"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errors.New("CALLS must be a positive number")
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("CALLS must be a number from 1 to 1000")
 		}
 		calls = n
 	}
+	var params url.Values
+	if audience != "" {
+		params = url.Values{"audience": {audience}}
+	}
+	tokenRequests := &counter{next: http.DefaultTransport}
 	client, err := middleware.NewClient(middleware.ClientConfig{
-		TokenURL: tokenURL, ClientID: id, ClientSecret: secret,
-		Scopes: strings.Fields(getenv("OIDC_SCOPES")), AuthStyle: style,
+		TokenURL: tokenURL, ClientID: id, ClientSecret: secret, AuthStyle: style,
+		Scopes: strings.Fields(getenv("OIDC_SCOPES")), EndpointParams: params,
+		HTTPClient: &http.Client{Transport: tokenRequests, Timeout: 10 * time.Second},
 	})
 	if err != nil {
 		return err
@@ -98,26 +116,39 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		resp.Body.Close()
 		fmt.Fprintf(out, "call %d: %d %s\n", i+1, resp.StatusCode, strings.TrimSpace(string(body)))
 	}
-	if tokenRequests != nil {
-		fmt.Fprintf(out, "token requests made: %d, API calls made: %d\n", tokenRequests(), apiCalls.Load())
-	}
+	fmt.Fprintf(out, "API calls made: %d, token requests made: %d\n", calls, tokenRequests.n.Load())
 	return nil
 }
 
-// demoAPI is a bearer-protected API like examples/api, in-process.
-func demoAPI(ctx context.Context, op *oidctest.Server, calls *atomic.Int64) (*httptest.Server, error) {
+// counter is a RoundTripper that counts the token requests.
+type counter struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// demoAPI is a bearer-protected API like examples/api, in-process: it
+// accepts the provider's tokens for audience and answers with the client's
+// identity. It returns the API's URL and the function that stops it.
+func demoAPI(ctx context.Context, op *oidctest.Server, audience string) (string, func(), error) {
 	p, err := verify.Discover(ctx, op.URL, nil)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	v, err := verify.NewVerifier(verify.Config{Audiences: []string{"api"}}, p)
+	v, err := verify.NewVerifier(verify.Config{Audiences: []string{audience}}, p)
 	if err != nil {
-		return nil, err
+		p.Close()
+		return "", nil, err
 	}
 	h := middleware.Bearer(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
 		tok, _ := middleware.Token(r.Context())
+		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"report":"ok","client":%q}`, tok.Subject)
 	}))
-	return httptest.NewServer(h), nil
+	api := httptest.NewServer(h)
+	return api.URL, func() { api.Close(); p.Close() }, nil
 }
