@@ -105,6 +105,8 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 	return newTransport(fetch, c.HTTPClient, c.Base, c.ExpiryMargin, c.DefaultLifetime), nil
 }
 
+// tokenEndpoint is u, or else p's token endpoint, checked: https (http on
+// loopback), no credentials in it; errors never print a password.
 func tokenEndpoint(u string, p *verify.Provider) (string, error) {
 	if u == "" && p != nil {
 		u = p.Metadata().TokenEndpoint
@@ -112,8 +114,12 @@ func tokenEndpoint(u string, p *verify.Provider) (string, error) {
 	if u == "" {
 		return "", errors.New("middleware: no token endpoint: set TokenURL or Provider")
 	}
-	if pu, err := url.Parse(u); err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && verify.IsLoopback(pu.Hostname()))) {
-		return "", fmt.Errorf("middleware: token endpoint %q must be an https URL (http only on loopback)", u)
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "", errors.New("middleware: the token endpoint is not a URL")
+	}
+	if pu.Host == "" || pu.User != nil || (pu.Scheme != "https" && !(pu.Scheme == "http" && verify.IsLoopback(pu.Hostname()))) {
+		return "", fmt.Errorf("middleware: token endpoint %q must be an https URL without credentials (http only on loopback)", pu.Redacted())
 	}
 	return u, nil
 }

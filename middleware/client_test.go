@@ -122,6 +122,7 @@ func TestClientConfigValidation(t *testing.T) {
 		{"no endpoint", func(c *middleware.ClientConfig) { c.TokenURL = "" }, false},
 		{"http off loopback", func(c *middleware.ClientConfig) { c.TokenURL = "http://idp.example/token" }, false},
 		{"relative URL", func(c *middleware.ClientConfig) { c.TokenURL = "/token" }, false},
+		{"credentials in the URL", func(c *middleware.ClientConfig) { c.TokenURL = "https://u:" + op.ClientSecret + "@idp.example/token" }, false},
 		{"no client ID", func(c *middleware.ClientConfig) { c.ClientID = "" }, false},
 		{"no secret", func(c *middleware.ClientConfig) { c.ClientSecret = "" }, false},
 		{"unknown auth style", func(c *middleware.ClientConfig) { c.AuthStyle = 7 }, false},
