@@ -43,6 +43,7 @@ type CookieStore struct {
 	MaxChunks int
 
 	codecs []securecookie.Codec
+	now    func() time.Time // for tests; nil is time.Now
 }
 
 // NewCookieStore returns a CookieStore. keyPairs are pairs of a hash key
@@ -103,7 +104,7 @@ func (s *CookieStore) New(r *http.Request, name string) (*sessions.Session, erro
 	if securecookie.DecodeMulti(name, raw, &plain, s.codecs...) != nil {
 		return sess, nil
 	}
-	if !unframe(plain, sess.Values, time.Now()) {
+	if !unframe(plain, sess.Values, s.clock()) {
 		clear(sess.Values)
 		return sess, nil
 	}
@@ -129,7 +130,7 @@ func (s *CookieStore) Save(r *http.Request, w http.ResponseWriter, sess *session
 	if maxAge == 0 {
 		maxAge = DefaultMaxAge
 	}
-	plain, err := frame(sess.Values, time.Now().Add(time.Duration(maxAge)*time.Second))
+	plain, err := frame(sess.Values, s.clock().Add(time.Duration(maxAge)*time.Second))
 	if err != nil {
 		return err
 	}
@@ -147,6 +148,13 @@ func (s *CookieStore) options() *sessions.Options {
 	}
 	opts := *s.Options
 	return &opts
+}
+
+func (s *CookieStore) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
 }
 
 func (s *CookieStore) maxChunks() int {
