@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"time"
 
@@ -19,7 +20,10 @@ const ValueKey = "gatehouse"
 // Config configures a Manager. Store is required.
 type Config struct {
 	// Store keeps the sessions: a *CookieStore, a redisstore, or any
-	// third-party gorilla sessions.Store.
+	// third-party gorilla sessions.Store. A store reports a session it
+	// does not have as a new one (IsNew), or with an error matching
+	// ErrNoSession or fs.ErrNotExist, or a securecookie decode error; any
+	// other error is taken for a store failure, never for "signed out".
 	Store sessions.Store
 	// Name of the session (the cookie). Default "gatehouse".
 	Name string
@@ -119,7 +123,7 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 // check turns what a store returned into a usable Session or an error.
 func (m *Manager) check(r *http.Request, gs *sessions.Session, err error) (*Session, error) {
 	if err != nil {
-		if isDecodeError(err) || errors.Is(err, ErrNoSession) {
+		if isNoSession(err) {
 			return nil, ErrNoSession
 		}
 		return nil, fmt.Errorf("session: loading: %w", err)
@@ -256,14 +260,17 @@ func (m *Manager) Touch(s *Session) bool {
 }
 
 // get returns the request's gorilla session, new when the cookie did not
-// decode; an error only when the store failed.
+// decode or named no data; an error only when the store failed.
 func (m *Manager) get(r *http.Request) (*sessions.Session, error) {
 	gs, err := m.store.Get(r, m.name)
-	if err != nil && !isDecodeError(err) && !errors.Is(err, ErrNoSession) {
+	if err != nil && !isNoSession(err) {
 		return nil, err
 	}
 	if gs == nil {
 		gs = sessions.NewSession(m.store, m.name)
+	}
+	if err != nil && gs.IsNew {
+		gs.ID = "" // names no data: never reuse it
 	}
 	if gs.Values == nil {
 		gs.Values = map[any]any{}
@@ -301,9 +308,11 @@ func newID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// isDecodeError reports a securecookie decoding failure: a bad cookie, not a
-// store failure.
-func isDecodeError(err error) bool {
+// isNoSession reports a store error that means "no such session", not a
+// store failure: a cookie securecookie could not decode, ErrNoSession, or
+// fs.ErrNotExist (gorilla's FilesystemStore, for a deleted or expired
+// entry).
+func isNoSession(err error) bool {
 	var e securecookie.Error
-	return errors.As(err, &e) && e.IsDecode()
+	return errors.As(err, &e) && e.IsDecode() || errors.Is(err, ErrNoSession) || errors.Is(err, fs.ErrNotExist)
 }
