@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -117,5 +118,85 @@ func TestFlowBound(t *testing.T) {
 	}
 	if _, err := m.TakeFlow(httptest.NewRecorder(), r, flows[0].State); !errors.Is(err, session.ErrNoFlow) {
 		t.Errorf("oldest flow survived the bound: %v", err)
+	}
+}
+
+// Flow cookies are small, HttpOnly, Lax, Path=/, Secure and __Host- over
+// https, and short-lived.
+func TestFlowCookie(t *testing.T) {
+	m, _ := newManager(t)
+	f, _ := m.NewFlow("/some/page?x=1", "https://login.example.com")
+	r := httptest.NewRequest("GET", "https://app.example/login", nil)
+	r.TLS = &tls.ConnectionState{}
+	w := httptest.NewRecorder()
+	if err := m.SaveFlow(w, r, f); err != nil {
+		t.Fatal(err)
+	}
+	h := w.Header().Get("Set-Cookie")
+	c := w.Result().Cookies()[0]
+	if len(h) > 1024 {
+		t.Errorf("flow cookie of %d bytes", len(h))
+	}
+	if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != 600 ||
+		!strings.HasPrefix(c.Name, "__Host-gatehouse_flow_") || len(c.Name) != len("__Host-gatehouse_flow_")+12 {
+		t.Errorf("flow cookie %s", h)
+	}
+	long, _ := m.NewFlow("/"+strings.Repeat("x", 5000), "op")
+	if err := m.SaveFlow(httptest.NewRecorder(), r, long); !errors.Is(err, session.ErrTooLarge) {
+		t.Errorf("a 5 KB return address: %v, want ErrTooLarge", err)
+	}
+}
+
+// A flow cookie moved to another flow's name does not decode: the name is
+// part of what is signed.
+func TestFlowCookieSwapped(t *testing.T) {
+	m, _ := newManager(t)
+	f1, r1 := startFlow(t, m, nil)
+	f2, r2 := startFlow(t, m, nil)
+	c1, c2 := r1.Cookies()[0], r2.Cookies()[0]
+	r := httptest.NewRequest("GET", "http://127.0.0.1/callback", nil)
+	r.AddCookie(&http.Cookie{Name: c2.Name, Value: c1.Value})
+	if _, err := m.TakeFlow(httptest.NewRecorder(), r, f2.State); !errors.Is(err, session.ErrNoFlow) {
+		t.Errorf("f1's cookie under f2's name, f2's state: %v", err)
+	}
+	if _, err := m.TakeFlow(httptest.NewRecorder(), r, f1.State); !errors.Is(err, session.ErrNoFlow) {
+		t.Errorf("f1's cookie under f2's name, f1's state: %v", err)
+	}
+}
+
+// When the bound is reached, undecodable flow cookies go first.
+func TestFlowBoundDropsUndecodableFirst(t *testing.T) {
+	m, _ := newManager(t)
+	var r *http.Request
+	var flows []*session.Flow
+	for range 4 {
+		var f *session.Flow
+		f, r = startFlow(t, m, r)
+		flows = append(flows, f)
+	}
+	r.AddCookie(&http.Cookie{Name: "gatehouse_flow_zzzzzzzzzzzz", Value: "forged"})
+	f, r := startFlow(t, m, r)
+	flows = append(flows, f)
+	names := map[string]bool{}
+	for _, c := range r.Cookies() {
+		names[c.Name] = true
+	}
+	if names["gatehouse_flow_zzzzzzzzzzzz"] || len(names) != 5 {
+		t.Errorf("pending flows %v", names)
+	}
+	for _, f := range flows {
+		if _, err := m.TakeFlow(httptest.NewRecorder(), r, f.State); err != nil {
+			t.Errorf("flow dropped instead of the undecodable cookie: %v", err)
+		}
+	}
+}
+
+// A flow saved with keys of another app (or retired keys) is refused.
+func TestFlowOtherKeys(t *testing.T) {
+	m, _ := newManager(t)
+	other, _ := newManager(t, []byte(strings.Repeat("H", 32)), []byte(strings.Repeat("B", 32)))
+	f, r := startFlow(t, other, nil)
+	if _, err := m.TakeFlow(httptest.NewRecorder(), r, f.State); !errors.Is(err, session.ErrNoFlow) {
+		t.Errorf("flow of other keys: %v", err)
 	}
 }

@@ -204,3 +204,53 @@ func TestLoginDenyListsReplacedSession(t *testing.T) {
 		t.Errorf("the replaced session's cookie: %v, want ErrNoSession", err)
 	}
 }
+
+// With a short idle timeout, Touch saves every IdleTimeout/16.
+func TestTouchGranularityShortIdle(t *testing.T) {
+	now := time.Now()
+	store, _ := session.NewCookieStore(hashKey, blockKey)
+	m, _ := session.New(session.Config{Store: store, IdleTimeout: 16 * time.Second, Now: func() time.Time { return now }})
+	s := &session.Session{LastSeen: now}
+	now = now.Add(999 * time.Millisecond)
+	if m.Touch(s) {
+		t.Error("saved before a sixteenth of the idle timeout")
+	}
+	now = now.Add(time.Millisecond)
+	if !m.Touch(s) || !s.LastSeen.Equal(now) {
+		t.Error("not saved after a sixteenth of the idle timeout")
+	}
+}
+
+// Reload applies Load's checks.
+func TestReloadChecks(t *testing.T) {
+	m, _ := newManager(t)
+	r := login(t, m, sample(10))
+	if s, err := m.Reload(r); err != nil || s.Subject != "alice" {
+		t.Fatalf("Reload: %v", err)
+	}
+	copied := fresh(r)
+	m.Delete(httptest.NewRecorder(), r)
+	if _, err := m.Reload(copied); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("Reload of a logged-out session: %v", err)
+	}
+}
+
+// Back-channel logout with a cookie store: sessions of that sid, or of
+// that user, created before it are refused.
+func TestEndSessionsCookieStore(t *testing.T) {
+	m, _ := newManager(t)
+	s := sample(10)
+	s.SID = "sid-1"
+	r := login(t, m, s)
+	other := login(t, m, &session.Session{Issuer: "https://op.example", Subject: "bob", SID: "sid-2"})
+	if _, err := m.EndSessions(context.Background(), "https://op.example", "", ""); err == nil {
+		t.Error("EndSessions with neither sid nor sub: accepted")
+	}
+	m.EndSessions(context.Background(), "https://op.example", "sid-1", "")
+	if _, err := m.Load(r); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("session of the ended sid: %v", err)
+	}
+	if _, err := m.Load(other); err != nil {
+		t.Errorf("another sid: %v", err)
+	}
+}
