@@ -54,13 +54,23 @@ func writeChunks(w http.ResponseWriter, r *http.Request, name, enc string, opts 
 }
 
 // readChunks joins name, name_1, … as counted in the first chunk; false
-// when a chunk is missing or the count is malformed or over maxChunks.
+// when a chunk is missing or the count is malformed or over maxChunks. The
+// Cookie header is parsed once; the first cookie of a name wins.
 func readChunks(r *http.Request, name string, maxChunks int) (string, bool) {
-	c0, err := r.Cookie(name)
-	if err != nil {
+	cookies := r.Cookies()
+	find := func(n string) (string, bool) {
+		for _, c := range cookies {
+			if c.Name == n {
+				return c.Value, true
+			}
+		}
 		return "", false
 	}
-	count, rest, ok := strings.Cut(c0.Value, ".")
+	v0, ok := find(name)
+	if !ok {
+		return "", false
+	}
+	count, rest, ok := strings.Cut(v0, ".")
 	n, ok2 := parseIndex(count)
 	if !ok || !ok2 || n < 1 || n > maxChunks {
 		return "", false
@@ -72,11 +82,11 @@ func readChunks(r *http.Request, name string, maxChunks int) (string, bool) {
 	b.Grow(len(rest) * n)
 	b.WriteString(rest)
 	for i := 1; i < n; i++ {
-		c, err := r.Cookie(chunkName(name, i))
-		if err != nil {
+		v, ok := find(chunkName(name, i))
+		if !ok {
 			return "", false
 		}
-		b.WriteString(c.Value)
+		b.WriteString(v)
 	}
 	return b.String(), true
 }

@@ -54,7 +54,7 @@ func CookieName(r *http.Request, name string, opts *sessions.Options) string {
 
 // NewCookie builds a cookie with the safe attributes forced on: HttpOnly,
 // SameSite Lax unless set otherwise (never None without Secure), and Secure
-// unless r is plain http to a loopback host.
+// when Options.Secure is set or r is not plain http to a loopback host.
 func NewCookie(r *http.Request, name, value string, opts *sessions.Options) *http.Cookie {
 	return newCookie(r, name, value, opts)
 }

@@ -36,3 +36,31 @@ func ExampleManager() {
 	// login: <nil>
 	// alice <nil>
 }
+
+// A login flow: saved at the redirect to the provider, taken once at the
+// callback.
+func ExampleManager_TakeFlow() {
+	store, _ := session.NewCookieStore(
+		[]byte("0123456789abcdef0123456789abcdef"),
+		[]byte("fedcba9876543210fedcba9876543210"),
+	)
+	sessions, _ := session.New(session.Config{Store: store})
+
+	// GET /login: a flow of its own, then a redirect carrying
+	// state, nonce and code_challenge=S256Challenge(f.Verifier).
+	f, _ := sessions.NewFlow("/account", "op")
+	w := httptest.NewRecorder()
+	sessions.SaveFlow(w, httptest.NewRequest("GET", "http://127.0.0.1/login", nil), f)
+	fmt.Println("challenge length:", len(session.S256Challenge(f.Verifier)))
+
+	// GET /callback?state=…: the flow comes back once.
+	callback := httptest.NewRequest("GET", "http://127.0.0.1/callback?state="+f.State, nil)
+	for _, c := range w.Result().Cookies() {
+		callback.AddCookie(c)
+	}
+	got, err := sessions.TakeFlow(httptest.NewRecorder(), callback, callback.URL.Query().Get("state"))
+	fmt.Println(got.ReturnTo, got.Verifier == f.Verifier, err)
+	// Output:
+	// challenge length: 43
+	// /account true <nil>
+}
