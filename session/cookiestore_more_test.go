@@ -62,7 +62,10 @@ func TestCookieExpirySealed(t *testing.T) {
 func TestChunkSizeCountsNameAndAttributes(t *testing.T) {
 	store, _ := session.NewCookieStore(hashKey, blockKey)
 	store.Options.Domain = strings.Repeat("sub.", 50) + "example"
-	m, _ := session.New(session.Config{Store: store, Name: strings.Repeat("n", 300)})
+	m, err := session.New(session.Config{Store: store, Name: strings.Repeat("n", 256)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := httptest.NewRequest("GET", "https://app.example/", nil)
 	w := httptest.NewRecorder()
 	if err := m.Login(w, r, sample(9000)); err != nil {

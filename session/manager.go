@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -25,7 +26,8 @@ type Config struct {
 	// ErrNoSession or fs.ErrNotExist, or a securecookie decode error; any
 	// other error is taken for a store failure, never for "signed out".
 	Store sessions.Store
-	// Name of the session (the cookie). Default "gatehouse".
+	// Name of the session (the cookie; letters, digits, "-", ".", "_",
+	// at most 256). Default "gatehouse".
 	Name string
 	// IdleTimeout ends a session unused for this long. Default 8 hours.
 	IdleTimeout time.Duration
@@ -71,6 +73,9 @@ func New(c Config) (*Manager, error) {
 		deny: c.DenyList, maxFlows: c.MaxFlows, now: c.Now}
 	if m.name == "" {
 		m.name = "gatehouse"
+	}
+	if !validName(m.name) {
+		return nil, fmt.Errorf("session: Config.Name %q is not a cookie name (letters, digits, - . _, no __Host-/__Secure- prefix)", m.name)
 	}
 	if m.idle <= 0 {
 		m.idle = 8 * time.Hour
@@ -299,6 +304,20 @@ func (m *Manager) setLifetime(gs *sessions.Session, s *Session) {
 	if opts.MaxAge <= 0 || opts.MaxAge > secs {
 		opts.MaxAge = secs
 	}
+}
+
+// validName reports a cookie name every browser keeps, to which the
+// __Host- or __Secure- prefix can be added.
+func validName(name string) bool {
+	if len(name) > 256 || strings.HasPrefix(strings.ToLower(name), "__host-") || strings.HasPrefix(strings.ToLower(name), "__secure-") {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // newID returns 128 random bits, base64url.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/sessions"
 
 	"github.com/gatehouse-go/gatehouse/session"
 )
@@ -144,6 +147,22 @@ func TestMemoryDenyList(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	if _, err := session.New(session.Config{}); err == nil {
 		t.Error("no store: accepted")
+	}
+	store, _ := session.NewCookieStore(hashKey, blockKey)
+	for _, name := range []string{"a b", "a;b", "a=b", "__Host-x", "__secure-x", strings.Repeat("n", 257)} {
+		if _, err := session.New(session.Config{Store: store, Name: name}); err == nil {
+			t.Errorf("Name %q: accepted", name)
+		}
+	}
+	if _, err := session.New(session.Config{Store: store, Name: "app.session_2-x"}); err != nil {
+		t.Error(err)
+	}
+	gorilla := sessions.NewCookieStore(hashKey, blockKey)
+	if _, err := session.New(session.Config{Store: gorilla}); err == nil {
+		t.Error("a non-CookieStore without FlowKeys: accepted")
+	}
+	if _, err := session.New(session.Config{Store: gorilla, FlowKeys: [][]byte{hashKey}}); err == nil {
+		t.Error("unpaired FlowKeys: accepted")
 	}
 }
 

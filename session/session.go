@@ -52,6 +52,9 @@ func decodeSession(v any) (*Session, error) {
 	var raw []byte
 	switch v := v.(type) {
 	case *Session:
+		if v == nil {
+			return nil, errors.New("session: nil stored value")
+		}
 		cp := *v
 		return &cp, nil
 	case Session:
