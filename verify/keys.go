@@ -251,8 +251,9 @@ func (pk *publicKey) fits(alg string) bool {
 }
 
 // buildSnapshot exports the usable keys of set: signing keys (use absent or
-// "sig") of type RSA (2048 bits or more), EC or Ed25519. Symmetric keys in a
-// JWKS are never used.
+// "sig") of type RSA (2048 bits or more), EC or Ed25519 whose "alg", when
+// present, is one their type can sign with. Symmetric keys in a JWKS are never
+// used.
 func buildSnapshot(set jwk.Set, gen uint64) *keySnapshot {
 	s := &keySnapshot{set: set, byKID: map[string][]*publicKey{}, gen: gen}
 	for i := range set.Len() {
@@ -282,6 +283,9 @@ func buildSnapshot(set jwk.Set, gen uint64) *keySnapshot {
 		}
 		if alg, ok := key.Algorithm(); ok {
 			pk.alg = alg.String()
+			if !pk.fits(pk.alg) {
+				continue // an "alg" its own key type cannot sign with: a broken entry
+			}
 		}
 		s.all = append(s.all, pk)
 		s.byKID[pk.kid] = append(s.byKID[pk.kid], pk)
