@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -16,6 +17,7 @@ import (
 	"github.com/lestrrat-go/httprc/v3"
 	"github.com/lestrrat-go/httprc/v3/errsink"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
 )
 
 // minRSABits is the smallest RSA modulus a published key may have.
@@ -250,6 +252,33 @@ func (pk *publicKey) fits(alg string) bool {
 	return false
 }
 
+// verify reports whether sig is pk's signature with alg over input. The key
+// was exported once when the set was fetched, so each check goes straight to
+// jwx's typed verifier for its family, with no key conversion per call.
+func (pk *publicKey) verify(alg string, input, sig []byte) bool {
+	if !pk.fits(alg) {
+		return false
+	}
+	var h crypto.Hash
+	switch alg[len(alg)-3:] {
+	case "256":
+		h = crypto.SHA256
+	case "384":
+		h = crypto.SHA384
+	case "512":
+		h = crypto.SHA512
+	}
+	switch key := pk.key.(type) {
+	case *rsa.PublicKey:
+		return jwsbb.VerifyRSA(key, input, sig, h, alg[0] == 'P') == nil
+	case *ecdsa.PublicKey:
+		return jwsbb.VerifyECDSA(key, input, sig, h) == nil
+	case ed25519.PublicKey:
+		return jwsbb.VerifyEdDSA(key, input, sig) == nil
+	}
+	return false
+}
+
 // buildSnapshot exports the usable keys of set: signing keys (use absent or
 // "sig") of type RSA (2048 bits or more), EC or Ed25519 whose "alg", when
 // present, is one their type can sign with. Symmetric keys in a JWKS are never
@@ -273,7 +302,11 @@ func buildSnapshot(set jwk.Set, gen uint64) *keySnapshot {
 			if r.N.BitLen() < minRSABits {
 				continue
 			}
-		case *ecdsa.PublicKey, ed25519.PublicKey:
+		case ed25519.PublicKey:
+			if len(r) != ed25519.PublicKeySize {
+				continue
+			}
+		case *ecdsa.PublicKey:
 		default:
 			continue
 		}

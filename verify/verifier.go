@@ -319,7 +319,7 @@ func (v *Verifier) checkSignature(ctx context.Context, p *Provider, h *header, i
 		return nil, 0, err
 	}
 	for _, k := range keys {
-		if jwsbb.Verify(k.key, h.Alg, input, sig) == nil {
+		if k.verify(h.Alg, input, sig) {
 			return p.keys, snap.gen, nil
 		}
 	}

@@ -1,0 +1,183 @@
+package middleware_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/session/redisstore"
+	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
+)
+
+// commandLog records the names of the commands a Redis client sends, one
+// entry per round trip (a pipeline is one entry listing its commands).
+type commandLog struct {
+	mu    sync.Mutex
+	trips []string
+}
+
+func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		l.add(cmd.Name())
+		return next(ctx, cmd)
+	}
+}
+
+func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		names := make([]string, len(cmds))
+		for i, c := range cmds {
+			names[i] = c.Name()
+		}
+		l.add(strings.Join(names, "+"))
+		return next(ctx, cmds)
+	}
+}
+
+func (l *commandLog) add(s string) {
+	l.mu.Lock()
+	l.trips = append(l.trips, s)
+	l.mu.Unlock()
+}
+
+func (l *commandLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.trips
+	l.trips = nil
+	return t
+}
+
+// redisApp is the test app with its sessions in redisstore on srv, the
+// client's commands recorded in the returned log.
+func redisApp(t testing.TB, addr string) (*app, *commandLog, *redis.Client) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second,
+		ReadTimeout: time.Second, WriteTimeout: time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	log := &commandLog{}
+	rdb.AddHook(log)
+	keys := [][]byte{[]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32))}
+	store, err := redisstore.New(rdb, redisstore.Config{KeyPairs: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := session.New(session.Config{Store: store, FlowKeys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(t, nil, func(c *middleware.Config) { c.Sessions = sessions })
+	a.sessions = sessions
+	return a, log, rdb
+}
+
+// cookieHeader is the Cookie header the test browser sends to a.
+func cookieHeader(a *app, br *browser) string {
+	u, _ := url.Parse(a.srv.URL)
+	var h []string
+	for _, c := range br.jar.Cookies(u) {
+		h = append(h, c.Name+"="+c.Value)
+	}
+	return strings.Join(h, "; ")
+}
+
+// A signed-in request through Require on redisstore, with nothing changed,
+// costs exactly one round trip to Redis (one GET) and sets no cookie; the
+// session really is read from Redis, so deleting the key signs the browser
+// out at once.
+func TestRequireRedisOneRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	a, log, rdb := redisApp(t, srv.Addr)
+	br := newBrowser(t)
+	br.login(a, "alice")
+	cookie := cookieHeader(a, br)
+	h := a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := middleware.Session(r.Context()); !ok || s.Subject != "alice" {
+			t.Errorf("handler saw session %+v", s)
+		}
+	}))
+	for i := range 6 {
+		r := httptest.NewRequest("GET", "http://127.0.0.1/me", nil)
+		r.Header.Set("Cookie", cookie)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 || len(w.Result().Cookies()) != 0 {
+			t.Fatalf("status %d, cookies %v", w.Code, w.Result().Cookies())
+		}
+		trips := log.take()
+		if i == 0 {
+			continue // the login's trips, and a new connection's handshake
+		}
+		if len(trips) != 1 || trips[0] != "get" {
+			t.Fatalf("round trips for one unchanged request: %q, want one get", trips)
+		}
+	}
+	keys, err := rdb.Keys(t.Context(), "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deleted int64
+	for _, k := range keys {
+		if typ, _ := rdb.Type(t.Context(), k).Result(); typ == "string" {
+			deleted += rdb.Del(t.Context(), k).Val()
+		}
+	}
+	if deleted == 0 {
+		t.Fatalf("no session key among %q", keys)
+	}
+	r := httptest.NewRequest("GET", "http://127.0.0.1/me", nil)
+	r.Header.Set("Cookie", cookie)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("status %d after the session's key was deleted, want 401", w.Code)
+	}
+}
+
+// BenchmarkRequireRedis is BenchmarkRequire on redisstore against a local
+// redis-server: one GET and the decode. BenchmarkRedisGet is that GET alone
+// on the same client and value size, the floor the goal is measured from.
+func BenchmarkRequireRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	a, _, _ := redisApp(b, srv.Addr)
+	br := newBrowser(b)
+	br.login(a, "alice")
+	cookie := cookieHeader(a, br)
+	h := a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("GET", "http://127.0.0.1/me", nil)
+		r.Header.Set("Cookie", cookie)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 || len(w.Result().Cookies()) != 0 {
+			b.Fatalf("status %d, %d cookies set", w.Code, len(w.Result().Cookies()))
+		}
+	}
+}
+
+func BenchmarkRedisGet(b *testing.B) {
+	srv := redistest.Start(b)
+	_, _, rdb := redisApp(b, srv.Addr)
+	if err := rdb.Set(b.Context(), "bench", strings.Repeat("v", 3400), time.Minute).Err(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rdb.Get(b.Context(), "bench").Result(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
