@@ -19,6 +19,8 @@ import (
 type RefreshClientConfig struct {
 	// TokenURL is the provider's token endpoint; or give Provider.
 	TokenURL string
+	// Provider, when TokenURL is empty, supplies the token endpoint from
+	// its discovery document.
 	Provider *verify.Provider
 	// ClientID and ClientSecret authenticate this client.
 	ClientID, ClientSecret string
@@ -57,6 +59,9 @@ func NewRefreshClient(c RefreshClientConfig) (*http.Client, error) {
 	}
 	oc := &oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: c.AuthStyle.oauth2()}}
+	// The transport already renews single-flight; the lock keeps current
+	// and OnRotate serialised even if that ever changes, since a refresh
+	// token presented twice revokes the grant at rotating providers.
 	var mu sync.Mutex
 	current := c.RefreshToken
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,8 +69,29 @@ func (r *revocations) add(key string, at time.Time, life time.Duration) {
 	}
 	if len(r.m) >= maxRevocations {
 		for k, t := range r.m {
-			if at.Sub(t) > life || len(r.m) >= maxRevocations {
+			if at.Sub(t) > life {
+				delete(r.m, k) // every session it could refuse has expired
+			}
+		}
+	}
+	if len(r.m) >= maxRevocations {
+		// Still full of live revocations: drop the oldest tenth, the ones
+		// closest to expiring anyway, never a recent one.
+		times := make([]time.Time, 0, len(r.m))
+		for _, t := range r.m {
+			times = append(times, t)
+		}
+		slices.SortFunc(times, time.Time.Compare)
+		cut := times[len(times)/10]
+		for k, t := range r.m {
+			if t.Before(cut) {
 				delete(r.m, k)
+			}
+		}
+		if len(r.m) >= maxRevocations { // all as old as each other
+			for k := range r.m {
+				delete(r.m, k)
+				break
 			}
 		}
 	}
