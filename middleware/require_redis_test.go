@@ -180,4 +180,3 @@ func BenchmarkRedisGet(b *testing.B) {
 		}
 	}
 }
-
