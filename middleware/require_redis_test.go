@@ -3,7 +3,6 @@ package middleware_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -108,10 +107,7 @@ func TestRequireRedisOneRoundTrip(t *testing.T) {
 		}
 	}))
 	for i := range 6 {
-		r := httptest.NewRequest("GET", "http://127.0.0.1/me", nil)
-		r.Header.Set("Cookie", cookie)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
+		w := getWithCookie(h, cookie)
 		if w.Code != 200 || len(w.Result().Cookies()) != 0 {
 			t.Fatalf("status %d, cookies %v", w.Code, w.Result().Cookies())
 		}
@@ -136,11 +132,7 @@ func TestRequireRedisOneRoundTrip(t *testing.T) {
 	if deleted == 0 {
 		t.Fatalf("no session key among %q", keys)
 	}
-	r := httptest.NewRequest("GET", "http://127.0.0.1/me", nil)
-	r.Header.Set("Cookie", cookie)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	if w.Code != http.StatusUnauthorized {
+	if w := getWithCookie(h, cookie); w.Code != http.StatusUnauthorized {
 		t.Fatalf("status %d after the session's key was deleted, want 401", w.Code)
 	}
 }
@@ -151,20 +143,7 @@ func TestRequireRedisOneRoundTrip(t *testing.T) {
 func BenchmarkRequireRedis(b *testing.B) {
 	srv := redistest.Start(b)
 	a, _, _ := redisApp(b, srv.Addr)
-	br := newBrowser(b)
-	br.login(a, "alice")
-	cookie := cookieHeader(a, br)
-	h := a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := httptest.NewRequest("GET", "http://127.0.0.1/me", nil)
-		r.Header.Set("Cookie", cookie)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != 200 || len(w.Result().Cookies()) != 0 {
-			b.Fatalf("status %d, %d cookies set", w.Code, len(w.Result().Cookies()))
-		}
-	}
+	benchRequire(b, a)
 }
 
 func BenchmarkRedisGet(b *testing.B) {
