@@ -34,9 +34,13 @@ curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://$addr/me" || { 
 run() { timeout 30 wrk -t2 -c50 -d10s --latency "$@" | tee -a "$tmp/wrk"; }
 echo "== GET /public"
 run "http://$addr/public"
+echo "== GET /public carrying the same Authorization header (not verified)"
+run -H "Authorization: Bearer $token" "http://$addr/public"
 echo "== GET /me with a valid token"
 run -H "Authorization: Bearer $token" "http://$addr/me"
-pub=$(grep Requests/sec "$tmp/wrk" | sed -n 1p | awk '{print $2}')
-me=$(grep Requests/sec "$tmp/wrk" | sed -n 2p | awk '{print $2}')
+rps() { grep Requests/sec "$tmp/wrk" | sed -n "$1p" | awk '{print $2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+pub=$(rps 1) pubh=$(rps 2) me=$(rps 3)
 if grep -q "Non-2xx" "$tmp/wrk"; then echo "some responses were not 2xx" >&2; exit 1; fi
-echo "requests/s: /public $pub, /me $me; /me ÷ /public: $(awk -v a="$me" -v b="$pub" 'BEGIN{printf "%.2f", a/b}')"
+echo "requests/s: /public $pub, /public with the header $pubh, /me $me"
+echo "/me ÷ /public: $(ratio "$me" "$pub"); /me ÷ /public with the same header: $(ratio "$me" "$pubh")"
