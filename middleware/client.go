@@ -66,7 +66,12 @@ type ClientConfig struct {
 // the same moment, each fetch carrying the context values of the request
 // that needs it (never a context kept from construction). An API answer 401
 // drops the token, and the request is retried once with a fresh one when its
-// body can be replayed. Token-endpoint failures come back as errors matching
+// body can be replayed. When a renewal ahead of expiry fails, the current
+// token is used until it expires. After a failed token request the next one
+// waits 1 s, doubling up to 30 s while failures continue; in between,
+// requests that have no unexpired token fail at once with the last error
+// (the provider is not asked again). Token-endpoint failures come back as
+// errors matching
 // ErrProvider, a *ProviderError when the provider answered an OAuth error;
 // they never hold the client secret or the provider's raw answer.
 func NewClient(c ClientConfig) (*http.Client, error) {
@@ -145,13 +150,25 @@ type Transport struct {
 	renewAt     time.Time    // when the cached token stops being handed out
 	lastRefusal time.Time    // when a 401 last dropped the cached token
 	inflight    *tokenCall   // the fetch under way, if any
+	failures    int          // token requests failed in a row
+	retryAt     time.Time    // no token request before this, after a failure
+	lastErr     error        // why the last token request failed
 }
 
 // cachedToken is an access token and its Authorization header value, built
 // once per token rather than once per request.
 type cachedToken struct {
 	token, header string
+	expires       time.Time // when the provider says it expires
 }
+
+// Token requests that fail are retried after retryMin, doubling up to
+// retryMax while they keep failing: a provider that is down or refusing sees
+// a few requests a minute from each client, not one per API call.
+const (
+	retryMin = time.Second
+	retryMax = 30 * time.Second
+)
 
 // tokenCall is one fetch that any number of callers wait for.
 type tokenCall struct {
@@ -227,10 +244,21 @@ func (t *Transport) Token(ctx context.Context) (string, error) {
 // current is Token with the header value.
 func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 	t.mu.Lock()
-	if t.token != nil && t.now().Before(t.renewAt) {
+	now := t.now()
+	if t.token != nil && now.Before(t.renewAt) {
 		tok := t.token
 		t.mu.Unlock()
 		return tok, nil
+	}
+	if t.inflight == nil && now.Before(t.retryAt) {
+		// Backing off after a failed token request: the cached token while
+		// it has not expired, else the failure, without asking again yet.
+		tok, err, wait := t.token, t.lastErr, t.retryAt.Sub(now)
+		t.mu.Unlock()
+		if tok != nil && now.Before(tok.expires) {
+			return tok, nil
+		}
+		return nil, fmt.Errorf("%w (next token request in %s)", err, wait.Round(time.Millisecond))
 	}
 	c := t.inflight
 	if c == nil {
@@ -265,17 +293,27 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.inflight = nil
+	now := t.now()
 	if err != nil {
-		c.err = err
+		t.failures++
+		t.retryAt = now.Add(min(retryMin<<min(t.failures-1, 5), retryMax))
+		t.lastErr = err
+		if t.token != nil && now.Before(t.token.expires) {
+			// Renewal ahead of expiry failed: the current token still
+			// works, so callers keep it until it expires or is refused.
+			c.token = t.token
+		} else {
+			c.err = err
+		}
 	} else {
-		now := t.now()
 		life := t.deflife
 		if !tok.Expiry.IsZero() {
 			life = tok.Expiry.Sub(now)
 		}
-		c.token = &cachedToken{token: tok.AccessToken, header: "Bearer " + tok.AccessToken}
+		c.token = &cachedToken{token: tok.AccessToken, header: "Bearer " + tok.AccessToken, expires: now.Add(life)}
 		t.token = c.token
 		t.renewAt = now.Add(life - min(t.margin, life/2))
+		t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil
 	}
 	close(c.done)
 }

@@ -755,8 +755,9 @@ func TestRefreshClientRotation(t *testing.T) {
 }
 
 // OnRotate failing: the error comes back, the new access token is not used;
-// once persisting works again, the next call succeeds with the rotated
-// token kept in memory, without tripping reuse detection.
+// once persisting works again and the 1 s back-off has passed, the next call
+// succeeds with the rotated token kept in memory, without tripping reuse
+// detection.
 func TestRefreshClientOnRotateFailure(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
@@ -787,6 +788,14 @@ func TestRefreshClientOnRotateFailure(t *testing.T) {
 		t.Errorf("%d API calls with a token whose refresh token was not persisted", n)
 	}
 	fail.Store(false)
+	// Within the back-off after a failure the provider is not asked again.
+	if _, err := c.Get(api.srv.URL); err == nil || !strings.Contains(err.Error(), "next token request in") {
+		t.Errorf("right after the failure: %v, want the back-off error", err)
+	}
+	if n := op.Count("token:refresh_token"); n != 1 {
+		t.Errorf("%d refreshes during the back-off, want 1", n)
+	}
+	time.Sleep(1100 * time.Millisecond)
 	if code, _ := ccGet(t, c, api.srv.URL); code != 200 || saved.Load() == nil {
 		t.Errorf("after OnRotate recovered: %d", code)
 	}
@@ -853,4 +862,98 @@ func provisionRefreshToken(t *testing.T, op *oidctest.Server) string {
 func s256(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// A renewal ahead of expiry that fails leaves the current token in use until
+// it expires; after that the failure comes back, a ProviderError, and the
+// provider is asked again only after the back-off. Once the provider is back,
+// a new token arrives and the back-off is forgotten.
+func TestClientRenewalFailureKeepsValidToken(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	count := func() int { return op.Count("token:client_credentials") }
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = time.Hour })
+	synctest.Test(t, func(t *testing.T) {
+		cfg := ccConfig(op)
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		tr := newTransport(t, cfg)
+		first, err := tr.Token(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Hour - 29*time.Second) // inside the 30 s margin
+		op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 500 })
+		for i, want := range []int{2, 2} {
+			if tok, err := tr.Token(context.Background()); err != nil || tok != first {
+				t.Fatalf("call %d, renewal failing before expiry: %v (same token: %t)", i, err, tok == first)
+			}
+			if n := count(); n != want {
+				t.Errorf("call %d: %d token requests, want %d", i, n, want)
+			}
+		}
+		time.Sleep(time.Second)
+		if tok, err := tr.Token(context.Background()); err != nil || tok != first || count() != 3 {
+			t.Fatalf("after the 1 s back-off: %v, %d token requests, want the old token and 3", err, count())
+		}
+		time.Sleep(30 * time.Second) // past expiry, past the 2 s back-off
+		_, err = tr.Token(context.Background())
+		var pe *middleware.ProviderError
+		if !errors.As(err, &pe) || pe.Status != 500 || count() != 4 {
+			t.Fatalf("expired, provider down: %v, %d token requests; want a 500 ProviderError and 4", err, count())
+		}
+		_, err = tr.Token(context.Background())
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "next token request in 4s") || count() != 4 {
+			t.Fatalf("inside the 4 s back-off: %v, %d token requests", err, count())
+		}
+		op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 0 })
+		time.Sleep(4 * time.Second)
+		tok, err := tr.Token(context.Background())
+		if err != nil || tok == first || count() != 5 {
+			t.Fatalf("provider back: %v, %d token requests (new token: %t)", err, count(), tok != first)
+		}
+		// The back-off was forgotten: the next failure waits 1 s again.
+		tr2 := newTransport(t, cfg)
+		op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 503 })
+		tr2.Token(context.Background())
+		time.Sleep(time.Second)
+		tr2.Token(context.Background())
+		if n := count(); n != 7 {
+			t.Errorf("a new client's retry after 1 s: %d token requests, want 7", n)
+		}
+	})
+}
+
+// While the provider stays down, token requests are spaced 1, 2, 4, 8, 16 s
+// and then every 30 s, however often the API is called: over 91 s of calls
+// every 100 ms, 8 requests reach the provider.
+func TestClientBackoffWhileProviderDown(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 503 })
+	synctest.Test(t, func(t *testing.T) {
+		cfg := ccConfig(op)
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		tr := newTransport(t, cfg)
+		var at []time.Duration
+		start := time.Now()
+		for time.Since(start) <= 91*time.Second {
+			before := op.Count("token:client_credentials")
+			if _, err := tr.Token(context.Background()); !errors.Is(err, middleware.ErrProvider) {
+				t.Fatalf("provider down: %v, want ErrProvider", err)
+			}
+			if op.Count("token:client_credentials") != before {
+				at = append(at, time.Since(start))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		want := []time.Duration{0, 1, 3, 7, 15, 31, 61, 91}
+		if len(at) != len(want) {
+			t.Fatalf("token requests at %v, want at %v s", at, want)
+		}
+		for i := range want {
+			if at[i] != want[i]*time.Second {
+				t.Errorf("request %d at %v, want %v", i, at[i], want[i]*time.Second)
+			}
+		}
+	})
 }

@@ -42,8 +42,8 @@ type RefreshClientConfig struct {
 }
 
 // NewRefreshClient returns an *http.Client that carries access tokens minted
-// from a refresh token, with NewClient's caching, single-flight renewal and
-// 401 retry. Renewals are serialised, so a rotating provider never sees a
+// from a refresh token, with NewClient's caching, single-flight renewal,
+// back-off after failures and 401 retry. Renewals are serialised, so a rotating provider never sees a
 // refresh token used twice.
 func NewRefreshClient(c RefreshClientConfig) (*http.Client, error) {
 	tokenURL, err := tokenEndpoint(c.TokenURL, c.Provider)
