@@ -66,14 +66,17 @@ type Config struct {
 	Scopes []string
 
 	// AuthParams are extra authorization-request parameters (prompt,
-	// login_hint, hd, audience, …). They cannot override state, nonce or
-	// PKCE.
+	// login_hint, hd, audience, …), one value each. New refuses any that
+	// Gatehouse sets itself (state, nonce, PKCE, redirect_uri, client_id,
+	// response_type, scope).
 	AuthParams url.Values
 
 	// TokenParams are extra parameters of the code exchange at the token
-	// endpoint, e.g. RFC 8707 "resource" so the access token is a JWT for
-	// your API. (Refresh requests go through x/oauth2, which sends none:
-	// providers then reuse the resources of the grant.)
+	// endpoint, one value each, e.g. RFC 8707 "resource" so the access
+	// token is a JWT for your API. New refuses the ones Gatehouse sets
+	// (code, grant_type, code_verifier, redirect_uri, client credentials).
+	// Refresh requests go through x/oauth2, which sends none: providers
+	// then reuse the resources of the grant.
 	TokenParams url.Values
 
 	// Sessions keeps the login state. Required; several Auths (one per
@@ -168,6 +171,12 @@ func New(c Config) (*Auth, error) {
 		return nil, errors.New("middleware: Config.RedirectURL is empty")
 	case c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost:
 		return nil, errors.New("middleware: unknown Config.AuthStyle")
+	}
+	if err := checkParams("AuthParams", c.AuthParams, reservedParams); err != nil {
+		return nil, err
+	}
+	if err := checkParams("TokenParams", c.TokenParams, reservedTokenParams); err != nil {
+		return nil, err
 	}
 	if u, err := url.Parse(c.RedirectURL); err != nil || (u.Host == "" && (len(u.Path) == 0 || u.Path[0] != '/')) {
 		return nil, fmt.Errorf("middleware: Config.RedirectURL %q is neither an absolute URL nor a path", c.RedirectURL)
@@ -299,4 +308,24 @@ func orDur(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// reservedTokenParams cannot be set through Config.TokenParams.
+var reservedTokenParams = map[string]bool{
+	"code": true, "grant_type": true, "code_verifier": true, "redirect_uri": true,
+	"client_id": true, "client_secret": true, "refresh_token": true,
+}
+
+// checkParams refuses extra parameters that would be dropped: one that
+// Gatehouse sets itself, or a second value (x/oauth2 sends one per name).
+func checkParams(field string, params url.Values, reserved map[string]bool) error {
+	for k, vs := range params {
+		switch {
+		case reserved[k]:
+			return fmt.Errorf("middleware: Config.%s cannot set %q: Gatehouse sets it", field, k)
+		case len(vs) > 1:
+			return fmt.Errorf("middleware: Config.%s[%q] has %d values; only one value per parameter can be sent", field, k, len(vs))
+		}
+	}
+	return nil
 }

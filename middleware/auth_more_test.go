@@ -185,17 +185,34 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"no redirect":    func(c *middleware.Config) { c.RedirectURL = "" },
 		"relative path":  func(c *middleware.Config) { c.RedirectURL = "callback" },
 		"bad auth style": func(c *middleware.Config) { c.AuthStyle = 7 },
+		// Extra parameters that would be silently dropped or would
+		// override Gatehouse's own.
+		"AuthParams state":          func(c *middleware.Config) { c.AuthParams = url.Values{"state": {"fixed"}} },
+		"AuthParams nonce":          func(c *middleware.Config) { c.AuthParams = url.Values{"nonce": {"fixed"}} },
+		"AuthParams code_challenge": func(c *middleware.Config) { c.AuthParams = url.Values{"code_challenge": {"x"}} },
+		"AuthParams two values":     func(c *middleware.Config) { c.AuthParams = url.Values{"prompt": {"login", "consent"}} },
+		"TokenParams code_verifier": func(c *middleware.Config) { c.TokenParams = url.Values{"code_verifier": {"x"}} },
+		"TokenParams client_secret": func(c *middleware.Config) { c.TokenParams = url.Values{"client_secret": {"x"}} },
+		"TokenParams two resources": func(c *middleware.Config) {
+			c.TokenParams = url.Values{"resource": {"https://a.example", "https://b.example"}}
+		},
 	} {
 		c := good
 		mod(&c)
-		if _, err := middleware.New(c); err == nil {
+		_, err := middleware.New(c)
+		if err == nil {
 			t.Errorf("%s: accepted", name)
+		} else if strings.HasPrefix(name, "AuthParams") || strings.HasPrefix(name, "TokenParams") {
+			if !strings.Contains(err.Error(), "Params") {
+				t.Errorf("%s: the error does not name the field: %v", name, err)
+			}
 		}
 	}
+	good.AuthParams = url.Values{"prompt": {"login"}, "login_hint": {"ada@example.com"}}
+	good.TokenParams = url.Values{"resource": {"https://api.example"}}
 	if _, err := middleware.New(good); err != nil {
 		t.Errorf("good config: %v", err)
 	}
-	_ = url.Values{}
 }
 
 // TokenParams reach the code exchange (RFC 8707 resource → the access

@@ -56,8 +56,8 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(f.Verifier), oauth2.SetAuthURLParam("redirect_uri", a.redirectURL(r))}
-	for k, vs := range a.c.TokenParams {
-		if !reservedParams[k] && k != "code" && k != "grant_type" && k != "code_verifier" && len(vs) > 0 {
+	for k, vs := range a.c.TokenParams { // checked by New
+		if len(vs) > 0 {
 			opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
 		}
 	}

@@ -37,8 +37,8 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 		oauth2.SetAuthURLParam("nonce", f.Nonce),
 		oauth2.SetAuthURLParam("redirect_uri", a.redirectURL(r)),
 	}
-	for k, vs := range a.c.AuthParams {
-		if !reservedParams[k] && len(vs) > 0 {
+	for k, vs := range a.c.AuthParams { // checked by New
+		if len(vs) > 0 {
 			opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
 		}
 	}
