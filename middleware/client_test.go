@@ -94,6 +94,14 @@ func ccConfig(op *oidctest.Server) middleware.ClientConfig {
 	return middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret}
 }
 
+// bubbleConfig is ccConfig for a client built inside a synctest bubble: its
+// token requests use no keep-alive, so no connection outlives the bubble.
+func bubbleConfig(op *oidctest.Server) middleware.ClientConfig {
+	c := ccConfig(op)
+	c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	return c
+}
+
 func newTransport(t testing.TB, c middleware.ClientConfig) *middleware.Transport {
 	t.Helper()
 	tr, err := middleware.NewTransport(c)
@@ -630,8 +638,7 @@ func TestClientDefaults(t *testing.T) {
 	defer op.Close()
 	count := func() int { return op.Count("token:client_credentials") }
 	synctest.Test(t, func(t *testing.T) {
-		cfg := ccConfig(op)
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		cfg := bubbleConfig(op)
 
 		op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = time.Hour })
 		tr := newTransport(t, cfg)
@@ -670,8 +677,7 @@ func TestClientShortTokensAreReused(t *testing.T) {
 	defer op.Close()
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 10 * time.Second })
 	synctest.Test(t, func(t *testing.T) {
-		cfg := ccConfig(op) // margin 30 s
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		cfg := bubbleConfig(op) // margin 30 s
 		tr := newTransport(t, cfg)
 		for range 20 {
 			tr.Token(context.Background())
@@ -874,8 +880,7 @@ func TestClientRenewalFailureKeepsValidToken(t *testing.T) {
 	count := func() int { return op.Count("token:client_credentials") }
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = time.Hour })
 	synctest.Test(t, func(t *testing.T) {
-		cfg := ccConfig(op)
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		cfg := bubbleConfig(op)
 		tr := newTransport(t, cfg)
 		first, err := tr.Token(context.Background())
 		if err != nil {
@@ -931,8 +936,7 @@ func TestClientBackoffWhileProviderDown(t *testing.T) {
 	defer op.Close()
 	op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 503 })
 	synctest.Test(t, func(t *testing.T) {
-		cfg := ccConfig(op)
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		cfg := bubbleConfig(op)
 		tr := newTransport(t, cfg)
 		var at []time.Duration
 		start := time.Now()

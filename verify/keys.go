@@ -257,6 +257,9 @@ func (pk *publicKey) fits(alg string) bool {
 // jwx's typed verifier for its family, with no key conversion per call.
 func (pk *publicKey) verify(alg string, input, sig []byte) bool {
 	if !pk.fits(alg) {
+		// lookup hands out only fitting keys; checked again here because
+		// the switch below picks the verifier by key type alone, and an
+		// RSA key must never check a signature labelled ES256.
 		return false
 	}
 	var h crypto.Hash
