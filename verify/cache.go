@@ -2,81 +2,121 @@ package verify
 
 import (
 	"hash/maphash"
-	"sync"
+	"math/bits"
+	"sync/atomic"
 )
 
 // defaultCacheSize is the number of verified tokens kept when
 // Config.CacheSize is zero.
 const defaultCacheSize = 4096
 
+// cacheWays is the number of slots a token may occupy (the set it hashes
+// to). Eight keeps a hit to one or two cache lines of pointers and makes
+// evicting a still-useful entry rare while the cache is not full.
+const cacheWays = 8
+
 // tokenCache remembers tokens that passed every check, so a client that
-// sends the same token again costs a hash and a map lookup instead of a
+// sends the same token again costs a hash and a lookup instead of a
 // signature check. It is keyed by a seeded hash of the raw token and the
 // entry keeps the raw token, which must match exactly. An entry is used only
 // while its issuer's key set is the one it was verified with; the time checks
 // (exp, nbf, iat) run again on every hit, and expired entries are dropped.
+//
+// The read path takes no lock and writes no shared memory: the cache is a
+// fixed array of atomic pointers, split into sets of cacheWays slots; a token
+// lives only in the set its hash names. A hit is cacheWays atomic loads at
+// most, so every core reads in parallel however many there are (a
+// sync.RWMutex would make every reader write its one reader count, a cache
+// line all cores fight over). A put stores into an empty or stale slot of
+// the set, or overwrites one chosen by the hash: the array's size is the
+// bound, and no sweep is ever needed. Two puts racing for one slot lose one
+// entry, which only costs its next verification.
 type tokenCache struct {
-	seed maphash.Seed
-	max  int
-	mu   sync.RWMutex
-	m    map[uint64]*cacheEntry
+	seed  maphash.Seed
+	slots []atomic.Pointer[cacheEntry]
+	mask  uint64 // number of sets - 1
 }
 
 type cacheEntry struct {
+	hash uint64
 	raw  string
 	tok  *Token
 	keys *keySet
 	gen  uint64 // the key-set generation the token was verified with
 }
 
-func newTokenCache(max int) *tokenCache {
-	return &tokenCache{seed: maphash.MakeSeed(), max: max, m: make(map[uint64]*cacheEntry)}
+// newTokenCache returns a cache of at least size entries (rounded up to a
+// power-of-two number of full sets).
+func newTokenCache(size int) *tokenCache {
+	sets := max(1, (size+cacheWays-1)/cacheWays)
+	sets = 1 << bits.Len(uint(sets-1)) // round up to a power of two
+	return &tokenCache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[cacheEntry], sets*cacheWays), mask: uint64(sets - 1)}
+}
+
+// set returns the slots a token with hash h may live in.
+func (c *tokenCache) set(h uint64) []atomic.Pointer[cacheEntry] {
+	i := (h & c.mask) * cacheWays
+	return c.slots[i : i+cacheWays : i+cacheWays]
 }
 
 // get returns the cached token for raw, if any and still backed by the same
 // keys.
 func (c *tokenCache) get(raw string) (*Token, uint64) {
 	h := maphash.String(c.seed, raw)
-	c.mu.RLock()
-	e := c.m[h]
-	c.mu.RUnlock()
-	// Comparing with == is safe here: reaching this compare with someone
-	// else's token needs a collision of a secretly seeded 64-bit hash.
-	if e == nil || e.raw != raw {
-		return nil, h
+	set := c.set(h)
+	for i := range set {
+		e := set[i].Load()
+		// Comparing with == is safe here: reaching this compare with
+		// someone else's token needs a collision of a secretly seeded
+		// 64-bit hash.
+		if e == nil || e.hash != h || e.raw != raw {
+			continue
+		}
+		if e.keys != nil && e.keys.current().gen != e.gen {
+			set[i].CompareAndSwap(e, nil)
+			return nil, h
+		}
+		return e.tok, h
 	}
-	if e.keys != nil && e.keys.current().gen != e.gen {
-		c.drop(h)
-		return nil, h
-	}
-	return e.tok, h
+	return nil, h
 }
 
+// put caches t, verified with generation gen of keys, under hash h.
 func (c *tokenCache) put(h uint64, t *Token, keys *keySet, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		// Evict about an eighth, in map order (pseudo-random).
-		n := c.max/8 + 1
-		for k := range c.m {
-			delete(c.m, k)
-			if n--; n == 0 {
-				break
-			}
+	e := &cacheEntry{hash: h, raw: t.Raw, tok: t, keys: keys, gen: gen}
+	set := c.set(h)
+	for i := range set {
+		old := set[i].Load()
+		if old == nil || old.hash == h || old.keys != nil && old.keys.current().gen != old.gen {
+			set[i].Store(e)
+			return
 		}
 	}
-	c.m[h] = &cacheEntry{raw: t.Raw, tok: t, keys: keys, gen: gen}
+	// The set is full: overwrite the way the hash's high bits name, so
+	// which entry goes is spread evenly and needs no shared state.
+	set[(h>>32)%cacheWays].Store(e)
 }
 
+// drop forgets the token with hash h.
 func (c *tokenCache) drop(h uint64) {
-	c.mu.Lock()
-	delete(c.m, h)
-	c.mu.Unlock()
+	set := c.set(h)
+	for i := range set {
+		if e := set[i].Load(); e != nil && e.hash == h {
+			set[i].CompareAndSwap(e, nil)
+		}
+	}
 }
 
 // len reports the number of entries (for tests).
 func (c *tokenCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
+	n := 0
+	for i := range c.slots {
+		if c.slots[i].Load() != nil {
+			n++
+		}
+	}
+	return n
 }
+
+// cap reports the number of slots, the cache's bound (for tests).
+func (c *tokenCache) cap() int { return len(c.slots) }

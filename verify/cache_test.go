@@ -96,10 +96,50 @@ func TestCacheBounded(t *testing.T) {
 	if n := v.cache.len(); n > 16 {
 		t.Errorf("cache holds %d entries, bound 16", n)
 	}
+	// At the bound, the newest token is still cached and served.
+	last := op.AccessToken("newest", "api")
+	if _, err := v.Verify(t.Context(), last); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := v.cache.get(last); tok == nil {
+		t.Error("a full cache did not take the newest token")
+	}
+	if n := v.cache.len(); n > 16 {
+		t.Errorf("cache holds %d entries after one more, bound 16", n)
+	}
 	_, off := cacheSetup(t, Config{CacheSize: -1})
 	if off.cache != nil {
 		t.Error("CacheSize -1 did not turn the cache off")
 	}
+}
+
+func TestCacheSizeRounded(t *testing.T) {
+	for _, c := range []struct{ size, want int }{{1, 8}, {8, 8}, {9, 16}, {100, 128}, {4096, 4096}} {
+		if got := newTokenCache(c.size).cap(); got != c.want {
+			t.Errorf("CacheSize %d holds %d slots, want %d", c.size, got, c.want)
+		}
+	}
+}
+
+// BenchmarkVerifyWarmParallel is the cache path on every core at once, the
+// same token from all of them (the worst case for a shared lock): with
+// -cpu 1,2 the ns/op at 2 should be about half that at 1.
+func BenchmarkVerifyWarmParallel(b *testing.B) {
+	op, v := cacheSetup(b, Config{})
+	raw := op.AccessToken("alice", "api", "read write")
+	if _, err := v.Verify(b.Context(), raw); err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Verify(ctx, raw); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // BenchmarkVerifyWarm is a token verified before: the cache path.

@@ -64,7 +64,8 @@ type Config struct {
 	// CacheSize is how many verified access tokens Verify remembers, so a
 	// token sent again skips the signature check (the time checks still run
 	// and an entry dies with its token or when the key set changes). Zero
-	// means 4096; a negative value turns the cache off.
+	// means 4096; a positive size is rounded up to a power of two of at
+	// least 8; a negative value turns the cache off.
 	CacheSize int
 
 	// Now returns the current time; for tests. Default time.Now.
