@@ -95,14 +95,16 @@ func TestFlowRefusals(t *testing.T) {
 }
 
 func TestFlowBound(t *testing.T) {
-	m, _ := newManager(t)
+	now := time.Now()
+	store, _ := session.NewCookieStore(hashKey, blockKey)
+	m, _ := session.New(session.Config{Store: store, Now: func() time.Time { return now }})
 	var r *http.Request
 	var flows []*session.Flow
 	for range 12 {
 		var f *session.Flow
 		f, r = startFlow(t, m, r)
 		flows = append(flows, f)
-		time.Sleep(time.Millisecond)
+		now = now.Add(time.Millisecond)
 	}
 	n := 0
 	for _, c := range r.Cookies() {
