@@ -316,3 +316,36 @@ func TestTokenResponseQuirks(t *testing.T) {
 }
 
 var _ = verify.ErrInvalid
+
+// A callback parameter given twice is refused (400), whichever value comes
+// first: the genuine value first and a forged one after would otherwise
+// pass here while a proxy, a log or the provider reads the other.
+func TestAttackCallbackDuplicateState(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.IssParameter = true })
+	a := newApp(t, op)
+	for _, name := range []string{"state", "code", "iss", "error"} {
+		t.Run(name, func(t *testing.T) {
+			b := newBrowser(t)
+			cb := callbackURL(t, a, "alice", b.startLogin(a, ""))
+			first := mustQuery(t, cb).Get(name)
+			if first == "" {
+				first = "access_denied" // no error in a successful answer: give it one twice
+				cb += "&" + name + "=" + first
+			}
+			resp, _ := b.get(cb+"&"+name+"=forged", "text/html")
+			if err := a.lastErr(); resp.StatusCode != http.StatusBadRequest || !errors.Is(err, middleware.ErrLoginRequest) {
+				t.Errorf("%s twice: %d (%v), want 400 ErrLoginRequest", name, resp.StatusCode, err)
+			}
+			if code, _ := b.me(a); code != 401 {
+				t.Errorf("%s twice gave a session", name)
+			}
+		})
+	}
+	// Each given once, they sign in.
+	b := newBrowser(t)
+	if resp := b.login(a, "alice"); resp.StatusCode != http.StatusFound {
+		t.Fatalf("a correct callback: %d (%v)", resp.StatusCode, a.lastErr())
+	}
+}

@@ -29,6 +29,15 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A parameter given twice could mean one value to us and another to a
+	// proxy, a log or the provider: refused before the flow is used.
+	for _, k := range []string{"state", "code", "iss", "error"} {
+		if len(q[k]) > 1 {
+			a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
+				Message: "The sign-in response repeats a parameter.", Err: fmt.Errorf("%w: %q given %d times", ErrLoginRequest, k, len(q[k]))})
+			return
+		}
+	}
 	f, err := a.c.Sessions.TakeFlow(w, r, q.Get("state"))
 	if err != nil || f.Provider != a.c.Name {
 		if err == nil || errors.Is(err, session.ErrNoFlow) {
