@@ -226,7 +226,9 @@ func WriteBearerError(w http.ResponseWriter, r *http.Request, err error) {
 		code = "unauthorized"
 	}
 	if e.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "30")
+		// The keys could not be fetched; verify asks the JWKS endpoint
+		// again at most 2 s later (ProviderConfig.KeyMissInterval).
+		w.Header().Set("Retry-After", "2")
 	}
 	writeJSONError(w, e.Status, code, e.Description)
 }

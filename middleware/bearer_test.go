@@ -36,6 +36,12 @@ func newAPI(t testing.TB, op *oidctest.Server, vc verify.Config, bc middleware.B
 		t.Fatalf("Discover: %v", err)
 	}
 	t.Cleanup(p.Close)
+	return newAPIOn(t, op, p, vc, bc)
+}
+
+// newAPIOn is newAPI on a provider the caller made.
+func newAPIOn(t testing.TB, op *oidctest.Server, p *verify.Provider, vc verify.Config, bc middleware.BearerConfig) *api {
+	t.Helper()
 	if vc.Audiences == nil {
 		vc.Audiences = []string{"api"}
 	}

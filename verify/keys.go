@@ -23,6 +23,10 @@ import (
 // minRSABits is the smallest RSA modulus a published key may have.
 const minRSABits = 2048
 
+// maxMissBackoff is the longest wait between two key-miss fetches while they
+// fail.
+const maxMissBackoff = 2 * time.Second
+
 // errRateLimited reports that a key-miss refresh happened too recently.
 var errRateLimited = errors.New("key set refreshed too recently")
 
@@ -30,8 +34,10 @@ var errRateLimited = errors.New("key set refreshed too recently")
 // the JWKS in the background (honouring Cache-Control between KeyRefreshMin
 // and KeyRefreshMax, keeping the last good set when a fetch fails). On top of
 // it, a token naming a kid the set lacks triggers one immediate refresh:
-// single-flight, at most one per KeyMissInterval, never waited on by requests
-// whose keys are known.
+// single-flight, never waited on by requests whose keys are known, at most
+// one per KeyMissInterval after a success, and while fetches fail again after
+// 1 s, then every 2 s, so a key rotated in while the JWKS endpoint was down is
+// picked up within 2 s of its return.
 type keySet struct {
 	url     string
 	cache   *jwk.Cache
@@ -45,7 +51,9 @@ type keySet struct {
 
 	mu       sync.Mutex // guards what follows, and snapshot rebuilds
 	inflight *refreshCall
-	lastMiss time.Time
+	lastMiss time.Time // start of the last key-miss fetch
+	failures int       // key-miss fetches failed in a row; 0 after a success
+	lastErr  error     // why the last key-miss fetch failed
 }
 
 // keySnapshot is the usable keys of one fetched jwk.Set.
@@ -158,25 +166,37 @@ func (k *keySet) lookup(ctx context.Context, kid, alg string) (*keySnapshot, []*
 	}
 	switch {
 	case err == nil, errors.Is(err, errRateLimited) && len(s.all) > 0:
+		// The set was fetched successfully, just now or within the
+		// window: the kid is not the issuer's.
 		return s, nil, errNoKey
 	case errors.Is(err, errRateLimited):
 		return s, nil, fmt.Errorf("%w: no keys fetched yet from %s", ErrUnavailable, k.url)
 	default:
+		// The fetch failed, now or recently: the kid may be a key
+		// rotated in that could not be fetched, so the token cannot be
+		// judged either way.
 		return s, nil, fmt.Errorf("%w: fetching keys from %s: %w", ErrUnavailable, k.url, err)
 	}
 }
 
 // refresh fetches the key set now, unless a fetch is under way (then it
-// waits for that one) or one was started less than k.every ago.
+// waits for that one) or the last one started too recently: then it returns
+// errRateLimited when that fetch succeeded, and an error naming the failure
+// and the wait when it failed.
 func (k *keySet) refresh(ctx context.Context) error {
 	k.mu.Lock()
 	c := k.inflight
 	if c == nil {
-		if !k.lastMiss.IsZero() && time.Since(k.lastMiss) < k.every {
+		now := time.Now()
+		if wait := k.lastMiss.Add(k.gap()).Sub(now); !k.lastMiss.IsZero() && wait > 0 {
+			err := errRateLimited
+			if k.failures > 0 {
+				err = fmt.Errorf("%d fetches failed in a row, next in %v: %w", k.failures, wait, k.lastErr)
+			}
 			k.mu.Unlock()
-			return errRateLimited
+			return err
 		}
-		k.lastMiss = time.Now()
+		k.lastMiss = now
 		c = &refreshCall{done: make(chan struct{})}
 		k.inflight = c
 		go k.fetch(c)
@@ -198,8 +218,29 @@ func (k *keySet) fetch(c *refreshCall) {
 	_, c.err = k.cache.Refresh(ctx, k.url)
 	k.mu.Lock()
 	k.inflight = nil
+	if c.err != nil {
+		k.failures++
+		k.lastErr = c.err
+	} else {
+		k.failures, k.lastErr = 0, nil
+	}
 	k.mu.Unlock()
 	close(c.done)
+}
+
+// gap is the least time between two key-miss fetches: KeyMissInterval after
+// a success; after a failure 1 s, after two or more in a row 2 s (never more
+// than KeyMissInterval). The short steps are what let a key rotated in while
+// the endpoint was down pass within 2 s of its return, at the price of one
+// fetch per 2 s at most against an endpoint that is down. k.mu is held.
+func (k *keySet) gap() time.Duration {
+	switch k.failures {
+	case 0:
+		return k.every
+	case 1:
+		return min(time.Second, k.every)
+	}
+	return min(maxMissBackoff, k.every)
 }
 
 // match returns the candidate keys for a token's kid and alg.

@@ -68,8 +68,13 @@ type ProviderConfig struct {
 	KeyRefreshMin, KeyRefreshMax time.Duration
 
 	// KeyMissInterval is the least time between two key-set fetches caused
-	// by tokens naming an unknown kid (a key rotated in). Default 30 s.
-	// Unknown kids inside the window are rejected at once, never queued.
+	// by tokens naming an unknown kid (a key rotated in), after a fetch
+	// that succeeded. Default 30 s. Unknown kids inside the window are
+	// rejected at once (ErrInvalid), never queued. After a fetch that
+	// failed, the next one may start 1 s later, then every 2 s while they
+	// keep failing (never more often than KeyMissInterval), and unknown
+	// kids meanwhile get ErrUnavailable: the token may be signed with a key
+	// that could not be fetched.
 	KeyMissInterval time.Duration
 
 	// InsecureAllowHTTP accepts http:// issuer and endpoint URLs on hosts
