@@ -79,6 +79,15 @@ type Config struct {
 	// then reuse the resources of the grant.
 	TokenParams url.Values
 
+	// IDTokenAlgorithms narrows the JWS algorithms accepted for ID tokens
+	// and back-channel logout tokens, e.g. {"ES256"} when the provider
+	// signs with nothing else. Even unset, those tokens must use an
+	// algorithm the provider advertises in
+	// id_token_signing_alg_values_supported (RS256 when it advertises
+	// none) that verify.DefaultAlgorithms allows; New fails when none is
+	// left.
+	IDTokenAlgorithms []string
+
 	// Sessions keeps the login state. Required; several Auths (one per
 	// provider) may share one Manager.
 	Sessions *session.Manager
@@ -236,7 +245,7 @@ func New(c Config) (*Auth, error) {
 		Scopes: a.c.Scopes,
 	}
 	if a.openid {
-		v, err := verify.NewVerifier(verify.Config{ClientID: c.ClientID, Now: a.c.Now, CacheSize: -1}, c.Provider)
+		v, err := verify.NewVerifier(verify.Config{ClientID: c.ClientID, IDTokenAlgorithms: c.IDTokenAlgorithms, Now: a.c.Now, CacheSize: -1}, c.Provider)
 		if err != nil {
 			return nil, err
 		}

@@ -22,21 +22,30 @@
 //     no "b64"; "typ" when Config.Type is set ("at+jwt" for RFC 9068).
 //  4. Claims decode once; "iss" must name a trusted Provider.
 //  5. Signature: with the key whose "kid" matches (or, without kid, every key
-//     whose type fits the alg); the key's own "alg", when set, must equal the
-//     token's; RSA keys under 2048 bits and keys with "use" other than "sig"
-//     are never used.
+//     whose type fits the alg). Each key verifies one algorithm: its own
+//     "alg", or, without one, RS256, ES256/384/512 (by curve) or EdDSA,
+//     unless Config.Algorithms, set by the application, lists more.
 //  6. "exp" required and not past; "nbf" and "iat" not in the future; all
 //     with Config.Leeway (60 s by default).
 //  7. "aud" contains one of Config.Audiences.
 //
 // VerifyIDToken runs 1–6, then the ID-token checks of OpenID Connect Core
-// §3.1.3.7: aud contains the client ID, azp (when present or when there are
+// §3.1.3.7: alg one the provider advertises in
+// id_token_signing_alg_values_supported (RS256 when absent), aud contains
+// the client ID, azp (when present or when there are
 // several audiences) equals it, iat and sub present, nonce equal.
 //
 // # Keys
 //
-// Each Provider's key set is a jwx jwk.Cache refreshed in the background,
-// following the JWKS response's Cache-Control within bounds. A token whose
+// Each Provider's key set is cached and refreshed in the background,
+// following the JWKS response's Cache-Control within bounds. Gatehouse reads
+// each JWK itself, by exact member names, and uses only clean signature
+// keys: a key carrying private members (d, p, q, dp, dq, qi, oth, k) is
+// dropped and logged at Error as a provider misconfiguration
+// (ProviderConfig.Logger); so are keys whose "use" is not "sig", whose
+// "key_ops" lacks "verify", RSA keys under 2048 bits, EC keys off their
+// curve, and keys whose first x5c certificate holds another key (an x5c that
+// does not parse is ignored). A token whose
 // kid is unknown triggers one immediate refresh (a key was rotated in): the
 // refresh is single-flight and at most one per KeyMissInterval (30 s), so a
 // flood of made-up kids costs at most one fetch per window, and requests
@@ -49,5 +58,6 @@
 // "aud" as a string or an array; "scope" as a space-separated string or
 // "scp" as an array or a string (Okta, Entra); fractional NumericDates;
 // "typ" with or without the "application/" prefix and in any case; JWKS
-// entries of unknown key types are skipped rather than failing the set.
+// entries of unknown key types are skipped rather than failing the set;
+// keys without "alg" (Entra); base64 with padding in JWK members.
 package verify

@@ -12,7 +12,8 @@ import (
 )
 
 // VerifyIDToken checks an OpenID Connect ID token (Core §3.1.3.7) for this
-// client: every check of Verify except the access-token audience, then aud
+// client: every check of Verify except the access-token audience, then alg
+// is one the provider advertises for ID tokens (Config.IDTokenAlgorithms), aud
 // contains Config.ClientID; azp, when present or when there are several
 // audiences, equals ClientID; iat and sub are present; nonce equals the one
 // sent with the login request (compared in constant time). A refresh may
@@ -35,9 +36,12 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, raw, nonce string) (*Token
 	return t, nil
 }
 
-// checkIDClaims is Core §3.1.3.7 steps 3–5, 10 and sub.
+// checkIDClaims is Core §3.1.3.7 steps 3–5, 7 (the alg the provider
+// advertises for ID tokens), 10 and sub.
 func (v *Verifier) checkIDClaims(t *Token) error {
 	switch {
+	case v.checkIDAlg(t) != nil:
+		return errIDTokenAlg
 	case !slices.Contains(t.Audience, v.clientID):
 		return errAudience
 	case (t.c.Azp != "" || len(t.Audience) > 1) && t.c.Azp != v.clientID:

@@ -5,10 +5,10 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -16,12 +16,8 @@ import (
 
 	"github.com/lestrrat-go/httprc/v3"
 	"github.com/lestrrat-go/httprc/v3/errsink"
-	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
 )
-
-// minRSABits is the smallest RSA modulus a published key may have.
-const minRSABits = 2048
 
 // maxMissBackoff is the longest wait between two key-miss fetches while they
 // fail.
@@ -30,7 +26,7 @@ const maxMissBackoff = 2 * time.Second
 // errRateLimited reports that a key-miss refresh happened too recently.
 var errRateLimited = errors.New("key set refreshed too recently")
 
-// keySet is one issuer's signing keys. jwx's jwk.Cache fetches and refreshes
+// keySet is one issuer's signing keys. An httprc cache fetches and refreshes
 // the JWKS in the background (honouring Cache-Control between KeyRefreshMin
 // and KeyRefreshMax, keeping the last good set when a fetch fails). On top of
 // it, a token naming a kid the set lacks triggers one immediate refresh:
@@ -40,8 +36,8 @@ var errRateLimited = errors.New("key set refreshed too recently")
 // picked up within 2 s of its return.
 type keySet struct {
 	url     string
-	cache   *jwk.Cache
-	res     *httprc.ResourceBase[jwk.Set]
+	ctrl    httprc.Controller
+	res     *httprc.ResourceBase[*keyList]
 	every   time.Duration // KeyMissInterval
 	timeout time.Duration // bound of one refresh
 	stop    context.CancelFunc
@@ -56,20 +52,12 @@ type keySet struct {
 	lastErr  error     // why the last key-miss fetch failed
 }
 
-// keySnapshot is the usable keys of one fetched jwk.Set.
+// keySnapshot is the usable keys of one fetched key set.
 type keySnapshot struct {
-	set   jwk.Set // identity of the set it was built from
+	set   *keyList // identity of the set it was built from
 	byKID map[string][]*publicKey
 	all   []*publicKey
 	gen   uint64 // bumped on every change; verified-token caches key on it
-}
-
-// publicKey is one usable verification key, already exported to its crypto
-// type so the hot path never converts.
-type publicKey struct {
-	kid string
-	alg string // the JWK's own alg; "" when it does not say
-	key any    // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
 }
 
 type refreshCall struct {
@@ -83,7 +71,7 @@ func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, erro
 	var once sync.Once
 	firstDone := func() { once.Do(func() { close(loaded) }) }
 	sink := errsink.NewFunc(func(context.Context, error) { firstDone() })
-	cache, err := jwk.NewCache(ctx, httprc.NewClient(httprc.WithErrorSink(sink)))
+	ctrl, err := httprc.NewClient(httprc.WithErrorSink(sink)).Start(ctx)
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("verify: starting the key cache: %w", err)
@@ -92,19 +80,18 @@ func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, erro
 	if maxI < minI {
 		maxI = minI
 	}
-	err = cache.Register(ctx, u,
-		jwk.WithHTTPClient(client),
-		jwk.WithMinInterval(minI),
-		jwk.WithMaxInterval(maxI),
-		jwk.WithMaxFetchBodySize(maxBody),
-		jwk.WithIgnoreParseError(true),
-		jwk.WithWaitReady(false),
-	)
-	if err != nil {
-		stop()
-		return nil, fmt.Errorf("verify: registering %s: %w", u, err)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
 	}
-	res, err := cache.LookupResource(ctx, u)
+	res, err := httprc.NewResource[*keyList](u, httprc.TransformFunc[*keyList](jwksTransformer(u, log)),
+		httprc.WithHTTPClient(client),
+		httprc.WithMinInterval(minI),
+		httprc.WithMaxInterval(maxI),
+	)
+	if err == nil {
+		err = ctrl.Add(ctx, res, httprc.WithWaitReady(false))
+	}
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("verify: registering %s: %w", u, err)
@@ -114,7 +101,7 @@ func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, erro
 			firstDone()
 		}
 	}()
-	ks := &keySet{url: u, cache: cache, res: res, every: orDefault(cfg.KeyMissInterval, 30*time.Second),
+	ks := &keySet{url: u, ctrl: ctrl, res: res, every: orDefault(cfg.KeyMissInterval, 30*time.Second),
 		timeout: client.Timeout, stop: stop, loaded: loaded}
 	ks.snap.Store(&keySnapshot{})
 	return ks, nil
@@ -139,11 +126,11 @@ func (k *keySet) current() *keySnapshot {
 	return ns
 }
 
-// lookup returns the keys that may have signed a token with this kid and alg,
-// refreshing the set once when none does.
-func (k *keySet) lookup(ctx context.Context, kid, alg string) (*keySnapshot, []*publicKey, error) {
+// lookup returns the keys that may have signed a token with this kid and alg
+// (wide as in publicKey.fits), refreshing the set once when none does.
+func (k *keySet) lookup(ctx context.Context, kid, alg string, wide bool) (*keySnapshot, []*publicKey, error) {
 	s := k.current()
-	if ks := s.match(kid, alg); len(ks) > 0 {
+	if ks := s.match(kid, alg, wide); len(ks) > 0 {
 		return s, ks, nil
 	}
 	if s.set == nil {
@@ -155,13 +142,13 @@ func (k *keySet) lookup(ctx context.Context, kid, alg string) (*keySnapshot, []*
 			return s, nil, fmt.Errorf("%w: waiting for the keys of %s: %w", ErrUnavailable, k.url, ctx.Err())
 		}
 		s = k.current()
-		if ks := s.match(kid, alg); len(ks) > 0 {
+		if ks := s.match(kid, alg, wide); len(ks) > 0 {
 			return s, ks, nil
 		}
 	}
 	err := k.refresh(ctx)
 	s = k.current()
-	if ks := s.match(kid, alg); len(ks) > 0 {
+	if ks := s.match(kid, alg, wide); len(ks) > 0 {
 		return s, ks, nil
 	}
 	switch {
@@ -215,7 +202,7 @@ func (k *keySet) refresh(ctx context.Context) error {
 func (k *keySet) fetch(c *refreshCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
 	defer cancel()
-	_, c.err = k.cache.Refresh(ctx, k.url)
+	c.err = k.ctrl.Refresh(ctx, k.url)
 	k.mu.Lock()
 	k.inflight = nil
 	if c.err != nil {
@@ -243,12 +230,13 @@ func (k *keySet) gap() time.Duration {
 	return min(maxMissBackoff, k.every)
 }
 
-// match returns the candidate keys for a token's kid and alg.
-func (s *keySnapshot) match(kid, alg string) []*publicKey {
+// match returns the candidate keys for a token's kid and alg (wide as in
+// publicKey.fits).
+func (s *keySnapshot) match(kid, alg string, wide bool) []*publicKey {
 	if kid != "" {
 		var out []*publicKey
 		for _, pk := range s.byKID[kid] {
-			if pk.fits(alg) {
+			if pk.fits(alg, wide) {
 				if out == nil && len(s.byKID[kid]) == 1 {
 					return s.byKID[kid]
 				}
@@ -259,45 +247,18 @@ func (s *keySnapshot) match(kid, alg string) []*publicKey {
 	}
 	var out []*publicKey
 	for _, pk := range s.all {
-		if pk.fits(alg) {
+		if pk.fits(alg, wide) {
 			out = append(out, pk)
 		}
 	}
 	return out
 }
 
-// fits reports whether the key may verify alg: its own alg, when set, must
-// equal alg, and its type and curve must be the ones alg names.
-func (pk *publicKey) fits(alg string) bool {
-	if pk.alg != "" && pk.alg != alg {
-		return false
-	}
-	switch key := pk.key.(type) {
-	case *rsa.PublicKey:
-		switch alg {
-		case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
-			return true
-		}
-	case *ecdsa.PublicKey:
-		switch alg {
-		case "ES256":
-			return key.Curve == elliptic.P256()
-		case "ES384":
-			return key.Curve == elliptic.P384()
-		case "ES512":
-			return key.Curve == elliptic.P521()
-		}
-	case ed25519.PublicKey:
-		return alg == "EdDSA" || alg == "Ed25519"
-	}
-	return false
-}
-
 // verify reports whether sig is pk's signature with alg over input. The key
 // was exported once when the set was fetched, so each check goes straight to
 // jwx's typed verifier for its family, with no key conversion per call.
 func (pk *publicKey) verify(alg string, input, sig []byte) bool {
-	if !pk.fits(alg) {
+	if !pk.canSign(alg) {
 		// lookup hands out only fitting keys; checked again here because
 		// the switch below picks the verifier by key type alone, and an
 		// RSA key must never check a signature labelled ES256.
@@ -323,48 +284,10 @@ func (pk *publicKey) verify(alg string, input, sig []byte) bool {
 	return false
 }
 
-// buildSnapshot exports the usable keys of set: signing keys (use absent or
-// "sig") of type RSA (2048 bits or more), EC or Ed25519 whose "alg", when
-// present, is one their type can sign with. Symmetric keys in a JWKS are never
-// used.
-func buildSnapshot(set jwk.Set, gen uint64) *keySnapshot {
-	s := &keySnapshot{set: set, byKID: map[string][]*publicKey{}, gen: gen}
-	for i := range set.Len() {
-		key, ok := set.Key(i)
-		if !ok {
-			continue
-		}
-		if use, ok := key.KeyUsage(); ok && use != "sig" {
-			continue
-		}
-		raw, err := jwk.PublicRawKeyOf(key)
-		if err != nil {
-			continue
-		}
-		switch r := raw.(type) {
-		case *rsa.PublicKey:
-			if r.N.BitLen() < minRSABits {
-				continue
-			}
-		case ed25519.PublicKey:
-			if len(r) != ed25519.PublicKeySize {
-				continue
-			}
-		case *ecdsa.PublicKey:
-		default:
-			continue
-		}
-		pk := &publicKey{key: raw}
-		if kid, ok := key.KeyID(); ok {
-			pk.kid = kid
-		}
-		if alg, ok := key.Algorithm(); ok {
-			pk.alg = alg.String()
-			if !pk.fits(pk.alg) {
-				continue // an "alg" its own key type cannot sign with: a broken entry
-			}
-		}
-		s.all = append(s.all, pk)
+// buildSnapshot indexes the usable keys of set (see admitKey) by kid.
+func buildSnapshot(set *keyList, gen uint64) *keySnapshot {
+	s := &keySnapshot{set: set, all: set.keys, byKID: map[string][]*publicKey{}, gen: gen}
+	for _, pk := range set.keys {
 		s.byKID[pk.kid] = append(s.byKID[pk.kid], pk)
 	}
 	return s

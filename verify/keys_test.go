@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"log/slog"
 	"testing"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -44,7 +45,7 @@ func TestSnapshotDropsKeysWithForeignAlg(t *testing.T) {
 		entry(edPub, "ed-ok", "EdDSA"),
 		entry(&ecKey.PublicKey, "p256-ok", "ES256"),
 	}})
-	set, err := jwk.Parse(doc)
+	set, err := parseJWKS(doc, "test", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,16 +124,16 @@ func TestPublicKeyVerifyEveryAlg(t *testing.T) {
 }
 
 // TestSnapshotDropsShortEd25519Key: an OKP key whose x is not 32 bytes is
-// never used (crypto/ed25519 would panic on it). jwx refuses it today;
-// buildSnapshot checks the length again so a laxer parser cannot let it in.
+// never used (crypto/ed25519 would panic on it): Gatehouse reads the JWK
+// itself (okpKey), so this guard is the only one.
 func TestSnapshotDropsShortEd25519Key(t *testing.T) {
 	for _, x := range []string{"AAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"} {
-		set, err := jwk.Parse([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"bad","x":"`+x+`"}]}`), jwk.WithIgnoreParseError(true))
+		set, err := parseJWKS([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"bad","x":"`+x+`"}]}`), "test", slog.New(slog.DiscardHandler))
 		if err != nil {
-			continue // refused as a whole: nothing to use
+			t.Fatal(err)
 		}
-		if s := buildSnapshot(set, 1); len(s.all) != 0 {
-			t.Errorf("kept a %d-byte Ed25519 key", len(s.all[0].key.(ed25519.PublicKey)))
+		if len(set.keys) != 0 {
+			t.Errorf("kept a %d-byte Ed25519 key", len(set.keys[0].key.(ed25519.PublicKey)))
 		}
 	}
 }

@@ -20,6 +20,7 @@ var (
 
 // VerifyLogoutToken checks an OpenID Connect Back-Channel Logout 1.0 logout
 // token for this client (§2.6): signature, alg allowlist and iss as Verify;
+// alg one the provider advertises for ID tokens (Config.IDTokenAlgorithms);
 // aud contains Config.ClientID; iat present; exp, when present, not past;
 // typ, when present, "logout+jwt"; events holds the back-channel logout
 // event; no nonce; sub or sid present; jti present. Replay of jti is the
@@ -37,6 +38,8 @@ func (v *Verifier) VerifyLogoutToken(ctx context.Context, raw string) (*Token, e
 	switch {
 	case t.Type != "" && normalizeType(t.Type) != "logout+jwt":
 		return nil, errLogoutType
+	case v.checkIDAlg(t) != nil:
+		return nil, errIDTokenAlg
 	case !slices.Contains(t.Audience, v.clientID):
 		return nil, errAudience
 	case t.IssuedAt.IsZero():

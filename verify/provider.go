@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -76,6 +77,15 @@ type ProviderConfig struct {
 	// kids meanwhile get ErrUnavailable: the token may be signed with a key
 	// that could not be fetched.
 	KeyMissInterval time.Duration
+
+	// Logger receives what goes wrong with the provider's key set: every
+	// key Gatehouse does not use, with the reason. A key published with
+	// private members (d, p, q, dp, dq, qi, oth, k) is logged at Error as a
+	// provider misconfiguration; keys merely of no use here (use "enc", an
+	// unknown kty) at Debug; others (too short, x5c of another key, key_ops
+	// without verify) at Warn. Each fetched set is logged once; key
+	// material never is. Default slog.Default().
+	Logger *slog.Logger
 
 	// InsecureAllowHTTP accepts http:// issuer and endpoint URLs on hosts
 	// other than loopback. Safe only on a private network you control;

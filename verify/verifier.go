@@ -42,7 +42,23 @@ type Config struct {
 	// Algorithms is the allowlist of JWS "alg" values. Default:
 	// DefaultAlgorithms. "none" is never accepted; HS256/384/512 only with
 	// HMACKey.
+	//
+	// Each key of a provider's key set is used with one algorithm
+	// (RFC 8725 §3.1): its own "alg" member, or, for a key without one,
+	// RS256 (RSA), ES256/ES384/ES512 (by curve) or EdDSA (Ed25519). Setting
+	// Algorithms explicitly widens only the keys without "alg": they are
+	// then used with every listed algorithm their type can sign, so
+	// Algorithms {"PS256"} makes such RSA keys PS256 keys, and {"RS256",
+	// "PS256"} lets them verify both. The default list never widens.
 	Algorithms []string
+
+	// IDTokenAlgorithms narrows the algorithms VerifyIDToken,
+	// VerifyRefreshedIDToken and VerifyLogoutToken accept. Those tokens
+	// are always held to the algorithms their provider advertises in
+	// id_token_signing_alg_values_supported (RS256 when it advertises none,
+	// as OpenID Connect Discovery 1.0 §3 defaults) that Algorithms allows;
+	// when set, also to these. Each must be allowed by Algorithms.
+	IDTokenAlgorithms []string
 
 	// HMACKey is a shared secret for HS256/HS384/HS512 tokens. When set,
 	// those algorithms are accepted (with this key only, never with a key
@@ -80,6 +96,8 @@ type Verifier struct {
 	skipAud   bool
 	clientID  string
 	algs      []string
+	wide      bool                // Algorithms set by the application: see publicKey.fits
+	idAlgs    map[string][]string // issuer → algorithms its ID and logout tokens may use
 	hmacKey   []byte
 	leeway    time.Duration
 	typ       string
@@ -162,6 +180,10 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 	}
 	if len(v.hmacKey) > 0 && len(v.hmacKey) < 32 {
 		return nil, errors.New("verify: Config.HMACKey must be at least 32 bytes")
+	}
+	v.wide = len(c.Algorithms) > 0
+	if err := v.setIDAlgorithms(c.IDTokenAlgorithms); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -315,7 +337,7 @@ func (v *Verifier) checkSignature(ctx context.Context, p *Provider, h *header, i
 	if p.keys == nil {
 		return nil, 0, errNoKey
 	}
-	snap, keys, err := p.keys.lookup(ctx, h.Kid, h.Alg)
+	snap, keys, err := p.keys.lookup(ctx, h.Kid, h.Alg, v.wide)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -61,6 +61,16 @@ type Behavior struct {
 	DiscoveryStatus, JWKSStatus, TokenStatus, UserinfoStatus, RevocationStatus int
 	// JWKSCacheControl is sent as the JWKS response's Cache-Control.
 	JWKSCacheControl string
+	// JWKSMembers are merged into the published JWK of every key of a
+	// family, named by its alg ("RS256", "ES256", "EdDSA"); a nil value
+	// deletes a member. For key-set tests: {"RS256": {"alg": nil}} publishes
+	// the RSA key without alg (as Entra does), "use": "enc", "key_ops",
+	// "x5c", a leaked private member such as "d", or another "n".
+	JWKSMembers map[string]map[string]any
+	// IDTokenSigningAlgs, when non-nil, is advertised as
+	// id_token_signing_alg_values_supported instead of RS256, ES256 and
+	// EdDSA; an empty slice leaves the member out of the documents.
+	IDTokenSigningAlgs []string
 	// TokenDelay is waited before /token answers, or until the request is
 	// cancelled.
 	TokenDelay time.Duration

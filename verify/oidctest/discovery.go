@@ -38,6 +38,13 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		"backchannel_logout_supported":               true,
 		"backchannel_logout_session_supported":       true,
 	}
+	switch {
+	case b.IDTokenSigningAlgs == nil:
+	case len(b.IDTokenSigningAlgs) == 0:
+		delete(doc, "id_token_signing_alg_values_supported")
+	default:
+		doc["id_token_signing_alg_values_supported"] = b.IDTokenSigningAlgs
+	}
 	if b.IssParameter {
 		doc["authorization_response_iss_parameter_supported"] = true
 	}

@@ -7,11 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
@@ -138,24 +138,28 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "jwks unavailable (oidctest JWKSStatus)", b.JWKSStatus)
 		return
 	}
-	set := jwk.NewSet()
+	var keys []map[string]any
 	for _, k := range s.published() {
 		pub, err := jwk.Import(k.priv.Public())
 		if err != nil {
 			panic("oidctest: importing a public key: " + err.Error())
 		}
-		alg, _ := jwa.LookupSignatureAlgorithm(k.alg)
-		for _, err := range []error{
-			pub.Set(jwk.KeyIDKey, k.kid), pub.Set(jwk.KeyUsageKey, "sig"),
-			pub.Set(jwk.AlgorithmKey, alg), set.AddKey(pub),
-		} {
-			if err != nil {
-				panic("oidctest: building the JWKS: " + err.Error())
+		var m map[string]any
+		if err := json.Unmarshal(mustJSON(pub), &m); err != nil {
+			panic("oidctest: building the JWKS: " + err.Error())
+		}
+		m["kid"], m["use"], m["alg"] = k.kid, "sig", k.alg
+		for name, v := range b.JWKSMembers[k.alg] {
+			if v == nil {
+				delete(m, name)
+			} else {
+				m[name] = v
 			}
 		}
+		keys = append(keys, m)
 	}
 	if b.JWKSCacheControl != "" {
 		w.Header().Set("Cache-Control", b.JWKSCacheControl)
 	}
-	writeJSON(w, http.StatusOK, set)
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 )
 
@@ -115,6 +116,11 @@ func (s *Server) behavior() Behavior {
 	b := s.b
 	b.IDTokenClaims = maps.Clone(b.IDTokenClaims)
 	b.IDTokenHeader = maps.Clone(b.IDTokenHeader)
+	b.JWKSMembers = maps.Clone(b.JWKSMembers)
+	for fam, m := range b.JWKSMembers {
+		b.JWKSMembers[fam] = maps.Clone(m)
+	}
+	b.IDTokenSigningAlgs = slices.Clone(b.IDTokenSigningAlgs)
 	return b
 }
 
