@@ -2,6 +2,7 @@ package oidctest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -79,5 +80,19 @@ func TestDiscoverySwitches(t *testing.T) {
 		if status, _ := metadata(t, s, path); status != 503 {
 			t.Errorf("DiscoveryStatus: %s %d", path, status)
 		}
+	}
+}
+
+// TestIDTokenSigningAlgs: the switch replaces the advertised list, and an
+// empty list leaves the member out.
+func TestIDTokenSigningAlgs(t *testing.T) {
+	s := newServer(t)
+	s.Set(func(b *oidctest.Behavior) { b.IDTokenSigningAlgs = []string{"PS256"} })
+	if _, doc := metadata(t, s, "/.well-known/openid-configuration"); fmt.Sprint(doc["id_token_signing_alg_values_supported"]) != "[PS256]" {
+		t.Errorf("advertised %v", doc["id_token_signing_alg_values_supported"])
+	}
+	s.Set(func(b *oidctest.Behavior) { b.IDTokenSigningAlgs = []string{} })
+	if _, doc := metadata(t, s, "/.well-known/oauth-authorization-server"); doc["id_token_signing_alg_values_supported"] != nil {
+		t.Errorf("advertised %v", doc["id_token_signing_alg_values_supported"])
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -217,4 +218,31 @@ func jwaAlg(t *testing.T, name string) jwa.SignatureAlgorithm {
 		t.Fatalf("jwa has no %s", name)
 	}
 	return a
+}
+
+// TestJWKSMembers: JWKSMembers merges members into the keys of one family
+// and deletes those given nil; the other families are untouched.
+func TestJWKSMembers(t *testing.T) {
+	s := newServer(t)
+	s.Set(func(b *oidctest.Behavior) {
+		b.JWKSMembers = map[string]map[string]any{"RS256": {"alg": nil, "use": "enc", "d": "AQAB"}}
+	})
+	_, body := get(t, http.DefaultClient, s.URL+"/jwks")
+	var doc struct{ Keys []map[string]any }
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range doc.Keys {
+		_, hasAlg := k["alg"]
+		switch k["kid"] {
+		case s.KeyID("RS256"):
+			if hasAlg || k["use"] != "enc" || k["d"] != "AQAB" {
+				t.Errorf("RSA key %v", k)
+			}
+		default:
+			if !hasAlg || k["use"] != "sig" || k["d"] != nil {
+				t.Errorf("another key changed: %v", k)
+			}
+		}
+	}
 }
