@@ -8,15 +8,16 @@ import (
 )
 
 // The cookie store's plaintext (encrypted and authenticated by
-// securecookie) frames the session's values, each as JSON:
+// securecookie) frames the session's values:
 //
 //	version byte (2)
 //	uvarint expiry, Unix seconds
-//	per value: uvarint(len(key)) key uvarint(len(json)) json
+//	per value: uvarint(len(key)) key uvarint(len(value)) value
 //
-// Reading it needs no JSON scan of the whole: each value stays a
-// json.RawMessage, decoded once by whoever reads it (the Manager decodes
-// its Session, nothing else). The expiry is the cookie's own (Max-Age), so
+// A *Session value is in its binary form (binary.go), any other value JSON.
+// Reading it needs no scan of the whole: each value stays a
+// json.RawMessage holding those bytes, decoded once by whoever reads it (the
+// Manager decodes its Session, nothing else). The expiry is the cookie's own (Max-Age), so
 // a copy of the cookie replayed after the browser dropped it is refused.
 const frameVersion = 2
 
@@ -31,9 +32,16 @@ func frame(values map[any]any, expires time.Time) ([]byte, error) {
 			return nil, fmt.Errorf("session: value key %v (%T) is not a string", k, k)
 		}
 		var js []byte
-		if raw, ok := v.(json.RawMessage); ok {
-			js = raw
-		} else {
+		switch v := v.(type) {
+		case json.RawMessage:
+			js = v
+		case *Session:
+			if v == nil {
+				js = []byte("null")
+				break
+			}
+			js = v.appendBinary(nil) // no JSON scan to read it back
+		default:
 			var err error
 			if js, err = json.Marshal(v); err != nil {
 				return nil, fmt.Errorf("session: encoding %q: %w", ks, err)

@@ -69,6 +69,10 @@ func decodeSession(v any) (*Session, error) {
 		return nil, errors.New("session: unknown stored value")
 	}
 	s := new(Session)
+	if len(raw) > 0 && raw[0] == binaryVersion {
+		return s, s.UnmarshalBinary(raw)
+	}
+	// The JSON form of earlier versions.
 	if err := json.Unmarshal(raw, s); err != nil {
 		return nil, err
 	}

@@ -42,7 +42,8 @@ func TestNewChecksConfig(t *testing.T) {
 	}
 }
 
-// What Redis holds: JSON under Prefix+"s:"+hex(SHA-256(id)), with the
+// What Redis holds: the session's binary form under
+// Prefix+"s:"+hex(SHA-256(id)), with the
 // session's TTL; no key or value holds the ID the cookie carries.
 func TestStoredForm(t *testing.T) {
 	rdb := client(t, redistest.Start(t).Addr)
@@ -57,8 +58,8 @@ func TestStoredForm(t *testing.T) {
 	if b, err := base64.RawURLEncoding.DecodeString(gs.ID); err != nil || len(b) != 32 {
 		t.Errorf("session ID %q: want 256 random bits, base64url", gs.ID)
 	}
-	if raw, ok := gs.Values["gatehouse"].(json.RawMessage); !ok || !json.Valid(raw) {
-		t.Errorf("loaded value is a %T, want json.RawMessage", gs.Values["gatehouse"])
+	if s, ok := gs.Values["gatehouse"].(*session.Session); !ok || s.Subject != "alice" {
+		t.Errorf("loaded value is a %T, want the *session.Session", gs.Values["gatehouse"])
 	}
 	ctx := context.Background()
 	ks, err := rdb.Keys(ctx, "*").Result()
@@ -86,9 +87,46 @@ func TestStoredForm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("data not under Prefix+s:+hex(SHA-256(ID)): %v", err)
 	}
-	var v map[string]session.Session
-	if err := json.Unmarshal(data, &v); err != nil || v["gatehouse"].Subject != "alice" {
-		t.Errorf("data is not the JSON of the values: %v %s", err, data)
+	// A frame byte, the length, then the session's binary form.
+	var v session.Session
+	if len(data) < 3 || data[0] != 0xB2 || int(data[1]) != len(data)-2 || v.UnmarshalBinary(data[2:]) != nil || v.Subject != "alice" {
+		t.Errorf("data is not the framed binary session: %q", data)
+	}
+}
+
+// Data stored by earlier versions, a JSON object of the values, still loads.
+func TestStoredJSONFormStillLoads(t *testing.T) {
+	rdb := client(t, redistest.Start(t).Addr)
+	st := newStore(t, rdb, redisstore.Config{Prefix: "app:"})
+	m := manager(t, st)
+	cookie := login(t, m, &session.Session{Issuer: "https://op", Subject: "alice", SID: "s1"})
+	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+	r.Header.Set("Cookie", cookie)
+	gs, err := st.New(r, "gatehouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := gs.Values["gatehouse"].(*session.Session)
+	js, _ := json.Marshal(map[string]any{"gatehouse": s, "other": "kept"})
+	key := "app:s:" + sha256hex(gs.ID)
+	ctx := context.Background()
+	if err := rdb.Set(ctx, key, js, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r = httptest.NewRequest("GET", "http://127.0.0.1/", nil)
+	r.Header.Set("Cookie", cookie)
+	got, err := m.Load(r)
+	if err != nil || got.Subject != "alice" || got.ID != s.ID {
+		t.Fatalf("JSON-era data loaded as %+v, %v", got, err)
+	}
+	// Saved again, it moves to the binary form and keeps the other value.
+	w := httptest.NewRecorder()
+	if err := m.Save(w, r, got); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := rdb.Get(ctx, key).Bytes()
+	if len(data) == 0 || data[0] != 0xB2 || !strings.HasSuffix(string(data), `{"other":"kept"}`) {
+		t.Errorf("saved again as %q", data)
 	}
 }
 

@@ -1,0 +1,213 @@
+package session
+
+import (
+	"encoding/binary"
+	"errors"
+	"maps"
+	"slices"
+	"time"
+)
+
+// The binary form of a Session, what the stores in this module keep (a
+// JSON encoding of the same session costs a full scan of its tokens and
+// claims on every request; this form is read with a few length-prefixed
+// copies):
+//
+//	binaryVersion byte
+//	per set field: uvarint(tag) uvarint(len) bytes
+//
+// Strings and the claims are their bytes; times are a varint of Unix
+// nanoseconds (an unset time is left out); Extra is uvarint(count) and then
+// uvarint(len) bytes for each key and value, sorted by key. A field appears at
+// most once; unknown tags are skipped, so a session written by a later
+// version that added a field still loads.
+const binaryVersion = 0xB1 // can never start a JSON text, the older form
+
+// Field tags of the binary form. Never reuse or renumber one.
+const (
+	tagID = iota + 1
+	tagIssuer
+	tagSubject
+	tagProvider
+	tagIDToken
+	tagAccessToken
+	tagRefreshToken
+	tagTokenType
+	tagExpiry
+	tagClaims
+	tagSID
+	tagCreated
+	tagLastSeen
+	tagExtra
+	tagLimit // one past the last tag this version knows
+)
+
+var errBinary = errors.New("session: malformed binary session")
+
+// MarshalBinary encodes s in the compact form the stores of this module
+// keep (encoding.BinaryMarshaler; gob uses it too).
+func (s *Session) MarshalBinary() ([]byte, error) {
+	return s.appendBinary(make([]byte, 0, 64+len(s.IDToken)+len(s.AccessToken)+len(s.RefreshToken)+len(s.Claims))), nil
+}
+
+func (s *Session) appendBinary(b []byte) []byte {
+	b = append(b, binaryVersion)
+	str := func(tag int, v string) {
+		if v != "" {
+			b = binary.AppendUvarint(b, uint64(tag))
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	tm := func(tag int, t time.Time) {
+		if !t.IsZero() {
+			var n [binary.MaxVarintLen64]byte
+			v := binary.PutVarint(n[:], t.UnixNano())
+			b = binary.AppendUvarint(b, uint64(tag))
+			b = binary.AppendUvarint(b, uint64(v))
+			b = append(b, n[:v]...)
+		}
+	}
+	str(tagID, s.ID)
+	str(tagIssuer, s.Issuer)
+	str(tagSubject, s.Subject)
+	str(tagProvider, s.Provider)
+	str(tagIDToken, s.IDToken)
+	str(tagAccessToken, s.AccessToken)
+	str(tagRefreshToken, s.RefreshToken)
+	str(tagTokenType, s.TokenType)
+	tm(tagExpiry, s.Expiry)
+	str(tagClaims, string(s.Claims))
+	str(tagSID, s.SID)
+	tm(tagCreated, s.Created)
+	tm(tagLastSeen, s.LastSeen)
+	if len(s.Extra) > 0 {
+		var x []byte
+		x = binary.AppendUvarint(x, uint64(len(s.Extra)))
+		for _, k := range slices.Sorted(maps.Keys(s.Extra)) {
+			x = binary.AppendUvarint(x, uint64(len(k)))
+			x = append(x, k...)
+			x = binary.AppendUvarint(x, uint64(len(s.Extra[k])))
+			x = append(x, s.Extra[k]...)
+		}
+		str(tagExtra, string(x))
+	}
+	return b
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote into s, refusing
+// anything malformed (truncated, a field twice, a time out of range).
+func (s *Session) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 || b[0] != binaryVersion {
+		return errBinary
+	}
+	b = b[1:]
+	*s = Session{}
+	var seen [tagLimit]bool
+	for len(b) > 0 {
+		tag, n := binary.Uvarint(b)
+		if n <= 0 {
+			return errBinary
+		}
+		b = b[n:]
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l > uint64(len(b)-n) {
+			return errBinary
+		}
+		v := b[n : n+int(l)]
+		b = b[n+int(l):]
+		if tag == 0 || tag >= tagLimit {
+			continue // a later version's field
+		}
+		if seen[tag] {
+			return errBinary
+		}
+		seen[tag] = true
+		if err := s.setField(int(tag), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setField stores the value of one tagged field.
+func (s *Session) setField(tag int, v []byte) error {
+	switch tag {
+	case tagExpiry, tagCreated, tagLastSeen:
+		ns, n := binary.Varint(v)
+		if n <= 0 || n != len(v) {
+			return errBinary
+		}
+		t := time.Unix(0, ns)
+		switch tag {
+		case tagExpiry:
+			s.Expiry = t
+		case tagCreated:
+			s.Created = t
+		default:
+			s.LastSeen = t
+		}
+		return nil
+	case tagClaims:
+		s.Claims = append([]byte(nil), v...)
+		return nil
+	case tagExtra:
+		return s.setExtra(v)
+	}
+	str := string(v)
+	switch tag {
+	case tagID:
+		s.ID = str
+	case tagIssuer:
+		s.Issuer = str
+	case tagSubject:
+		s.Subject = str
+	case tagProvider:
+		s.Provider = str
+	case tagIDToken:
+		s.IDToken = str
+	case tagAccessToken:
+		s.AccessToken = str
+	case tagRefreshToken:
+		s.RefreshToken = str
+	case tagTokenType:
+		s.TokenType = str
+	case tagSID:
+		s.SID = str
+	}
+	return nil
+}
+
+func (s *Session) setExtra(v []byte) error {
+	count, n := binary.Uvarint(v)
+	// Each pair takes at least two bytes: a count past that is a lie.
+	if n <= 0 || count > uint64(len(v)-n)/2 {
+		return errBinary
+	}
+	v = v[n:]
+	s.Extra = make(map[string]string, count)
+	next := func() (string, bool) {
+		l, n := binary.Uvarint(v)
+		if n <= 0 || l > uint64(len(v)-n) {
+			return "", false
+		}
+		str := string(v[n : n+int(l)])
+		v = v[n+int(l):]
+		return str, true
+	}
+	for range count {
+		k, ok1 := next()
+		val, ok2 := next()
+		if !ok1 || !ok2 {
+			return errBinary
+		}
+		if _, dup := s.Extra[k]; dup {
+			return errBinary
+		}
+		s.Extra[k] = val
+	}
+	if len(v) != 0 {
+		return errBinary
+	}
+	return nil
+}
