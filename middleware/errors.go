@@ -76,11 +76,13 @@ func (e *ProviderError) Is(target error) bool { return target == ErrProvider }
 
 // providerError converts an x/oauth2 error, whose message can hold the whole
 // response body, into a ProviderError (or a plain error matching
-// ErrProvider) that carries no body.
+// ErrProvider) that carries no body. Its text is the provider's: pass it
+// through redact before it goes anywhere.
 func providerError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		pe := &ProviderError{Code: printable(re.ErrorCode, 64), Description: printable(re.ErrorDescription, 256), URI: printable(re.ErrorURI, 256)}
+		// The fields stay as received: redact cleans and caps them.
+		pe := &ProviderError{Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI}
 		if re.Response != nil {
 			pe.Status = re.Response.StatusCode
 		}
@@ -100,20 +102,6 @@ func providerError(err error) error {
 		msg = "the token endpoint's answer is not a token response"
 	}
 	return fmt.Errorf("%w: %s", ErrProvider, printable(msg, 200))
-}
-
-// redact removes secret from the provider-supplied text of a ProviderError,
-// for providers that echo what they were sent.
-func redact(err error, secret string) error {
-	var pe *ProviderError
-	if secret == "" || !errors.As(err, &pe) {
-		return err
-	}
-	cp := *pe
-	for _, f := range []*string{&cp.Code, &cp.Description, &cp.URI} {
-		*f = strings.ReplaceAll(*f, secret, "[redacted]")
-	}
-	return &cp
 }
 
 // printable keeps at most n printable ASCII characters of s.

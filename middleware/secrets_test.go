@@ -2,9 +2,15 @@ package middleware_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,5 +121,111 @@ func TestNoSecretsInLogsOrPages(t *testing.T) {
 		if strings.Contains(all, sec) {
 			t.Errorf("a secret (%.12s…) appears in the logs or pages", sec)
 		}
+	}
+}
+
+// A provider that echoes the client secret in its error_description, in
+// any spelling, never gets it into a log line, a page or an error the
+// application sees; the description itself is logged (operators need it),
+// with the secret replaced, control characters removed and its length
+// capped.
+func TestAttackProviderEchoesClientSecret(t *testing.T) {
+	const secret = "Xk29fQzL7mWp+/ \"<&>%41\\q"
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: secret})
+	leaks := secretSpellings(op.ClientID, secret)
+	for _, how := range []string{"raw", "url", "form", "basic", "json"} {
+		for _, style := range []middleware.AuthStyle{middleware.ClientSecretBasic, middleware.ClientSecretPost} {
+			t.Run(fmt.Sprintf("%s/style%d", how, style), func(t *testing.T) {
+				logs := &lockedBuffer{}
+				logger := slog.New(slog.NewJSONHandler(logs, nil))
+				op.Set(func(b *oidctest.Behavior) { *b = oidctest.Behavior{EchoClientSecret: how} })
+				a := newApp(t, op, func(c *middleware.Config) {
+					c.ClientSecret, c.AuthStyle, c.Logger, c.ErrorResponder = secret, style, logger, nil
+				})
+				b := newBrowser(t)
+				resp, page := b.get(callbackURL(t, a, "alice", b.startLogin(a, "")), "text/html")
+				if resp.StatusCode != http.StatusBadGateway {
+					t.Fatalf("callback: %d, want 502", resp.StatusCode)
+				}
+				client, _ := middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: secret, AuthStyle: style})
+				_, clientErr := client.Get(op.URL + "/userinfo")
+				var pe *middleware.ProviderError
+				if !errors.As(clientErr, &pe) || pe.Code != "invalid_client" {
+					t.Fatalf("NewClient: %v, want a ProviderError invalid_client", clientErr)
+				}
+				out := logs.String() + page + clientErr.Error()
+				for _, leak := range leaks {
+					if strings.Contains(out, leak) {
+						t.Errorf("the secret, spelled %q, reached a log, page or error:\n%s", leak, out)
+					}
+				}
+				if !strings.Contains(logs.String(), "oidctest refused the client; it received: ") || !strings.Contains(logs.String(), "[redacted]") {
+					t.Errorf("the provider's description is not logged, redacted:\n%s", logs.String())
+				}
+			})
+		}
+	}
+}
+
+// secretSpellings are the ways a secret could show in a log: as itself,
+// URL-, form- or JSON-encoded, base64 in a Basic header, and each of these
+// JSON-escaped again (the log is JSON), plus its alphanumeric core alone.
+func secretSpellings(id, secret string) []string {
+	js, _ := json.Marshal(secret)
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	enc.Encode(secret)
+	forms := []string{secret, url.PathEscape(secret), url.QueryEscape(secret),
+		string(js[1 : len(js)-1]), strings.TrimSpace(plain.String())[1 : len(strings.TrimSpace(plain.String()))-1],
+		secret[:8]}
+	for _, pair := range []string{id + ":" + secret, url.QueryEscape(id) + ":" + url.QueryEscape(secret)} {
+		for _, e := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			b := e.EncodeToString([]byte(pair))
+			forms = append(forms, b[len(b)-16:]) // the part that carries the secret
+		}
+	}
+	for _, f := range slices.Clone(forms) {
+		j, _ := json.Marshal(f)
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	return forms
+}
+
+// The provider's error_description reaches the log cleaned: control
+// characters (a forged log line, terminal escapes) removed, capped at 256
+// characters, and the cap applied after the redaction, so a secret the cap
+// would cut is not left with its head in the log.
+func TestProviderDescriptionCleaned(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	logs := &lockedBuffer{}
+	a := newApp(t, op, func(c *middleware.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	desc := "refused\n" + `level=ERROR msg="forged"` + "\x1b[31m " + strings.Repeat("x", 216) + op.ClientSecret + strings.Repeat("y", 1000)
+	body, _ := json.Marshal(map[string]string{"error": "invalid_client", "error_description": desc})
+	op.Set(func(b *oidctest.Behavior) { b.TokenStatus, b.TokenBody = 401, string(body) })
+	b := newBrowser(t)
+	b.get(callbackURL(t, a, "alice", b.startLogin(a, "")), "text/html")
+	var pe *middleware.ProviderError
+	if err := a.lastErr(); !errors.As(err, &pe) {
+		t.Fatalf("error %v: want a ProviderError", err)
+	}
+	switch {
+	case strings.ContainsAny(pe.Description, "\n\x1b"):
+		t.Errorf("control characters kept: %q", pe.Description)
+	case len(pe.Description) > 256:
+		t.Errorf("description of %d characters, want at most 256", len(pe.Description))
+	case !strings.HasPrefix(pe.Description, `refusedlevel=ERROR msg="forged"[31m xxx`):
+		t.Errorf("description %q: want the provider's text", pe.Description)
+	}
+	if strings.Contains(logs.String(), op.ClientSecret[:4]) || strings.Count(logs.String(), "\n") != 1 {
+		t.Errorf("the log holds the secret's head or a forged line:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "refusedlevel=ERROR") {
+		t.Errorf("the description is not logged:\n%s", logs.String())
 	}
 }

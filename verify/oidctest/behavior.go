@@ -78,6 +78,15 @@ type Behavior struct {
 	// default 200), with content type TokenContentType (default
 	// application/json).
 	TokenBody, TokenContentType string
+	// EchoClientSecret makes /token refuse every client that
+	// authenticates correctly with 401 invalid_client and an
+	// error_description echoing its credentials, as careless providers do:
+	// "raw" (the secret as it is), "url" (percent-encoded), "form"
+	// (client_id=…&client_secret=…, form-encoded), "basic" (the
+	// client_secret_basic header: "Basic " and the base64 of the
+	// form-encoded "client_id:secret") or "json" (a JSON document holding
+	// the secret, escaped). For tests that a secret never reaches a log.
+	EchoClientSecret string
 	// UserinfoSub, when set, is answered by userinfo as sub instead of the
 	// user's.
 	UserinfoSub string

@@ -3,6 +3,8 @@ package oidctest
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
 	"maps"
 	"net"
 	"net/http"
@@ -93,6 +95,26 @@ func (s *Server) authenticate(r *http.Request) (*Client, *oauthError) {
 		return nil, fail
 	}
 	return c, nil
+}
+
+// echoCredentials writes c's credentials into an error description the way
+// Behavior.EchoClientSecret asks.
+func echoCredentials(how string, c *Client) string {
+	var echo string
+	switch how {
+	case "url":
+		echo = url.PathEscape(c.Secret)
+	case "form":
+		echo = url.Values{"client_id": {c.ID}, "client_secret": {c.Secret}}.Encode()
+	case "basic":
+		echo = "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(c.ID)+":"+url.QueryEscape(c.Secret)))
+	case "json":
+		b, _ := json.Marshal(map[string]string{"client_id": c.ID, "client_secret": c.Secret})
+		echo = string(b)
+	default:
+		echo = c.Secret
+	}
+	return "oidctest refused the client; it received: " + echo
 }
 
 // secretsEqual compares in constant time, whatever the lengths.

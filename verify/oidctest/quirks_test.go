@@ -3,6 +3,7 @@ package oidctest_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -190,5 +191,29 @@ func TestSetWhileServing(t *testing.T) {
 	wg.Wait()
 	if n := s.Count("token:authorization_code"); n != 40 {
 		t.Errorf("Count = %d, want 40", n)
+	}
+}
+
+// EchoClientSecret refuses a correctly authenticated client, echoing its
+// credentials in the chosen spelling; a wrong secret is still plainly
+// refused.
+func TestEchoClientSecret(t *testing.T) {
+	s := newServer(t)
+	s.AddClient(oidctest.Client{ID: s.ClientID, Secret: `a+b/c d"e`})
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(s.ClientID+":a%2Bb%2Fc+d%22e"))
+	for how, want := range map[string]string{
+		"raw": `a+b/c d"e`, "url": "a+b%2Fc%20d%22e", "form": "client_secret=a%2Bb%2Fc+d%22e",
+		"basic": basic, "json": `"client_secret":"a+b/c d\"e"}`,
+	} {
+		s.Set(func(b *oidctest.Behavior) { b.EchoClientSecret = how })
+		resp, body := post(t, s.URL+"/token", url.Values{"grant_type": {"client_credentials"}}, s.ClientID, url.QueryEscape(`a+b/c d"e`))
+		var m map[string]string
+		json.Unmarshal([]byte(body), &m)
+		if resp.StatusCode != 401 || m["error"] != "invalid_client" || !strings.HasSuffix(m["error_description"], want) {
+			t.Errorf("%s: %d %q, want 401 invalid_client ending in %q", how, resp.StatusCode, body, want)
+		}
+		if _, body := post(t, s.URL+"/token", url.Values{"grant_type": {"client_credentials"}}, s.ClientID, "wrong"); strings.Contains(body, "received") {
+			t.Errorf("%s: a wrong secret was echoed: %s", how, body)
+		}
 	}
 }

@@ -54,6 +54,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, e := s.authenticate(r)
+	if e == nil && b.EchoClientSecret != "" {
+		e = &oauthError{status: http.StatusUnauthorized, code: "invalid_client", desc: echoCredentials(b.EchoClientSecret, c)}
+	}
 	if e != nil {
 		tokenFail(w, e)
 		return
