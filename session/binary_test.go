@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/gorilla/securecookie"
 )
 
 // full returns a Session with every field set, found by reflection, so a
@@ -138,7 +136,7 @@ func TestCookieFromJSONVersionStillLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := securecookie.EncodeMulti("gatehouse", plain, store.codecs...)
+	enc, err := store.sealer.Legacy("gatehouse", plain)
 	if err != nil {
 		t.Fatal(err)
 	}

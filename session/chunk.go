@@ -17,7 +17,7 @@ const maxCookieBytes = 4000
 // A session's encoded value is split over cookies name, name_1, … name_n-1.
 // The first starts with "n." (the count); chunks past the count are ignored
 // and a missing one means no session. The count is not authenticated, and
-// need not be: securecookie authenticates the joined value, so any change
+// need not be: the seal authenticates the joined value, so any change
 // to the chunks, their order or their number fails to decode.
 
 // chunkSize is how many value bytes each chunk of a session called name

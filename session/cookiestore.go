@@ -1,13 +1,12 @@
 package session
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/seal"
 )
 
 // Cookie-store defaults.
@@ -19,9 +18,11 @@ const (
 )
 
 // CookieStore is a gorilla sessions.Store that keeps the whole session in the
-// browser: encrypted (AES-256) and authenticated (HMAC-SHA256) with
-// securecookie, each value serialized as JSON (never gob), split over
-// several cookies (name, name_1, …) past the browsers' 4 KB limit.
+// browser: encrypted and authenticated with AES-256-GCM (cookies sealed by
+// earlier versions with securecookie's AES-CTR and HMAC-SHA256 still open),
+// the Session in a compact binary form and other values as JSON (never
+// gob), split over several cookies (name, name_1, …) past the browsers'
+// 4 KB limit.
 //
 // Cookies get safe attributes whatever Options say about them: HttpOnly,
 // SameSite Lax (Strict, or None when Secure, if Options ask), and Secure
@@ -42,7 +43,7 @@ type CookieStore struct {
 	// session fails to save with ErrTooLarge.
 	MaxChunks int
 
-	codecs []securecookie.Codec
+	sealer *seal.Sealer
 	now    func() time.Time // for tests; nil is time.Now
 }
 
@@ -51,37 +52,15 @@ type CookieStore struct {
 // first: every pair decodes, the first encodes, so keys rotate by adding a
 // new pair in front. Missing, short or unpaired keys are an error.
 func NewCookieStore(keyPairs ...[]byte) (*CookieStore, error) {
-	codecs, err := newCodecs(keyPairs)
+	sealer, err := seal.New("session", keyPairs)
 	if err != nil {
 		return nil, err
 	}
-	return &CookieStore{Options: defaultOptions(), codecs: codecs}, nil
+	return &CookieStore{Options: defaultOptions(), sealer: sealer}, nil
 }
 
 func defaultOptions() *sessions.Options {
 	return &sessions.Options{Path: "/", MaxAge: DefaultMaxAge, HttpOnly: true, SameSite: http.SameSiteLaxMode}
-}
-
-func newCodecs(keyPairs [][]byte) ([]securecookie.Codec, error) {
-	if len(keyPairs) == 0 || len(keyPairs)%2 != 0 {
-		return nil, errors.New("session: keys come in pairs of (hash key, encryption key)")
-	}
-	var codecs []securecookie.Codec
-	for i := 0; i < len(keyPairs); i += 2 {
-		h, b := keyPairs[i], keyPairs[i+1]
-		if len(h) < 32 || len(h) > 64 {
-			return nil, fmt.Errorf("session: hash key %d is %d bytes, want 32 to 64", i/2, len(h))
-		}
-		if len(b) != 32 {
-			return nil, fmt.Errorf("session: encryption key %d is %d bytes, want 32 (AES-256)", i/2, len(b))
-		}
-		sc := securecookie.New(h, b)
-		sc.SetSerializer(securecookie.NopEncoder{})
-		sc.MaxLength(0) // chunking bounds the size instead
-		sc.MaxAge(0)    // the expiry sealed in the value is checked instead
-		codecs = append(codecs, sc)
-	}
-	return codecs, nil
 }
 
 // Get returns the session for name, cached for the request.
@@ -100,8 +79,8 @@ func (s *CookieStore) New(r *http.Request, name string) (*sessions.Session, erro
 	if !ok {
 		return sess, nil
 	}
-	var plain []byte
-	if securecookie.DecodeMulti(name, raw, &plain, s.codecs...) != nil {
+	plain, err := s.sealer.Open(name, raw)
+	if err != nil {
 		return sess, nil
 	}
 	if !unframe(plain, sess.Values, s.clock()) {
@@ -134,11 +113,7 @@ func (s *CookieStore) Save(r *http.Request, w http.ResponseWriter, sess *session
 	if err != nil {
 		return err
 	}
-	enc, err := securecookie.EncodeMulti(sess.Name(), plain, s.codecs...)
-	if err != nil {
-		return fmt.Errorf("session: encoding: %w", err)
-	}
-	return writeChunks(w, r, name, enc, opts, s.maxChunks())
+	return writeChunks(w, r, name, s.sealer.Seal(sess.Name(), plain), opts, s.maxChunks())
 }
 
 // options returns a copy of the store's Options for one session.

@@ -3,8 +3,6 @@ package session
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/gorilla/securecookie"
 )
 
 // SetStoreClock sets the clock a CookieStore seals and checks expiry with.
@@ -15,6 +13,6 @@ func SetStoreClock(s *CookieStore, now func() time.Time) { s.now = now }
 func JSONEraCookie(store *CookieStore, name string, s *Session, expires time.Time) string {
 	js, _ := json.Marshal(s)
 	plain, _ := frame(map[any]any{ValueKey: json.RawMessage(js)}, expires)
-	enc, _ := securecookie.EncodeMulti(name, plain, store.codecs...)
+	enc, _ := store.sealer.Legacy(name, plain)
 	return name + "=1." + enc
 }

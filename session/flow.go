@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 )
 
@@ -59,10 +58,7 @@ func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 		return err
 	}
 	name := m.flowName(r, f.State)
-	enc, err := securecookie.EncodeMulti(name, plain, m.flowCodecs...)
-	if err != nil {
-		return err
-	}
+	enc := m.flowSealer.Seal(name, plain)
 	if len(enc) > maxFlowBytes {
 		return fmt.Errorf("%w: a login flow of %d bytes (a long ReturnTo?)", ErrTooLarge, len(enc))
 	}
@@ -96,8 +92,8 @@ func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string)
 }
 
 func (m *Manager) decodeFlow(name, value string) (*Flow, bool) {
-	var plain []byte
-	if securecookie.DecodeMulti(name, value, &plain, m.flowCodecs...) != nil {
+	plain, err := m.flowSealer.Open(name, value)
+	if err != nil {
 		return nil, false
 	}
 	f := new(Flow)

@@ -8,7 +8,7 @@ import (
 )
 
 // The cookie store's plaintext (encrypted and authenticated by
-// securecookie) frames the session's values:
+// internal/seal) frames the session's values:
 //
 //	version byte (2)
 //	uvarint expiry, Unix seconds

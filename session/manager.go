@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/seal"
 )
 
 // ValueKey is where the Session lives in a gorilla session's Values; stores
@@ -58,7 +60,7 @@ type Manager struct {
 	name       string
 	idle, abs  time.Duration
 	deny       DenyList
-	flowCodecs []securecookie.Codec
+	flowSealer *seal.Sealer
 	maxFlows   int
 	now        func() time.Time
 	revoked    revocations
@@ -94,17 +96,17 @@ func New(c Config) (*Manager, error) {
 	}
 	switch {
 	case len(c.FlowKeys) > 0:
-		codecs, err := newCodecs(c.FlowKeys)
+		sealer, err := seal.New("session: Config.FlowKeys", c.FlowKeys)
 		if err != nil {
 			return nil, err
 		}
-		m.flowCodecs = codecs
+		m.flowSealer = sealer
 	default:
 		cs, ok := c.Store.(*CookieStore)
 		if !ok {
 			return nil, errors.New("session: Config.FlowKeys is required when Store is not a *CookieStore")
 		}
-		m.flowCodecs = cs.codecs
+		m.flowSealer = cs.sealer
 	}
 	return m, nil
 }

@@ -22,7 +22,7 @@ const (
 // other field is the safe default.
 type Config struct {
 	// KeyPairs sign and encrypt the cookie that holds the session ID:
-	// pairs of a hash key (32 or 64 bytes) and an AES-256 key (32 bytes),
+	// pairs of a hash key (32 to 64 bytes) and an AES-256 key (32 bytes),
 	// newest pair first. Every pair decodes, the first encodes, so keys
 	// rotate by adding a pair in front.
 	KeyPairs [][]byte

@@ -6,12 +6,15 @@
 //
 // # What is where
 //
-// The cookie holds only the session ID (256 random bits), signed and
-// encrypted with securecookie. The session's Values live in Redis as one JSON
-// object (never gob) under Prefix+"s:"+hex(SHA-256(ID)), so a leaked Redis
-// dump yields no usable cookie. Each value is read back as a json.RawMessage
-// and decoded once, by whoever reads it (session.Manager decodes its
-// Session). The key's TTL follows the session's Options.MaxAge.
+// The cookie holds only the session ID (256 random bits), encrypted and
+// authenticated with AES-256-GCM under the same key rules as the cookie
+// store (cookies of earlier versions, sealed with securecookie, still open).
+// The session's Values live in Redis under Prefix+"s:"+hex(SHA-256(ID)), so
+// a leaked Redis dump yields no usable cookie: the Gatehouse Session in its
+// compact binary form, any other values as a JSON object (never gob), each
+// read back as a json.RawMessage and decoded by whoever reads it. Data
+// stored by earlier versions (one JSON object) still loads. The key's TTL
+// follows the session's Options.MaxAge.
 //
 // # Failures
 //

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gorilla/securecookie"
+	"github.com/gatehouse-go/gatehouse/session/internal/seal"
 	"github.com/gorilla/sessions"
 	"github.com/redis/go-redis/v9"
 
@@ -18,7 +18,7 @@ import (
 // their signed, encrypted IDs in cookies. It is safe for concurrent use.
 type Store struct {
 	rdb     redis.UniversalClient
-	codecs  []securecookie.Codec
+	sealer  *seal.Sealer
 	prefix  string
 	opts    sessions.Options
 	ttl     time.Duration // of a session whose MaxAge is 0
@@ -38,11 +38,11 @@ func New(client redis.UniversalClient, c Config) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("redisstore: nil Redis client")
 	}
-	codecs, err := newCodecs(c.KeyPairs)
+	sealer, err := seal.New("redisstore: Config.KeyPairs", c.KeyPairs)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: client, codecs: codecs, prefix: c.Prefix, timeout: c.Timeout}
+	s := &Store{rdb: client, sealer: sealer, prefix: c.Prefix, timeout: c.Timeout}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
