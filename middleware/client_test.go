@@ -7,12 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,17 +90,44 @@ func ccGet(t testing.TB, c *http.Client, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// ccBurst makes n concurrent calls to url with c; each must answer 200.
+func ccBurst(t testing.TB, c *http.Client, url string, n int, what string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			resp, err := c.Get(url)
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s: the API answered %d", what, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func ccConfig(op *oidctest.Server) middleware.ClientConfig {
 	return middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret}
 }
 
-// bubbleConfig is ccConfig for a client built inside a synctest bubble: its
-// token requests use no keep-alive, so no connection outlives the bubble.
-func bubbleConfig(op *oidctest.Server) middleware.ClientConfig {
-	c := ccConfig(op)
-	c.HTTPClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+// bubbleConfig is ccConfig for a client built inside a synctest bubble.
+func bubbleConfig(op *oidctest.Server) middleware.ClientConfig { return inBubble(ccConfig(op)) }
+
+// inBubble makes c's token requests and API calls use no keep-alive, so no
+// connection, and no goroutine reading one, outlives a synctest bubble.
+func inBubble(c middleware.ClientConfig) middleware.ClientConfig {
+	c.HTTPClient = &http.Client{Transport: bubbleTransport()}
+	c.Base = bubbleTransport()
 	return c
 }
+
+// bubbleTransport carries requests made inside a synctest bubble to servers
+// outside it: without keep-alive, nothing it starts outlives the request.
+func bubbleTransport() *http.Transport { return &http.Transport{DisableKeepAlives: true} }
 
 func newTransport(t testing.TB, c middleware.ClientConfig) *middleware.Transport {
 	t.Helper()
@@ -160,44 +187,30 @@ func TestClientSingleFlightAndRenewal(t *testing.T) {
 	defer op.Close()
 	api := newM2MAPI(t, op)
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
-	cfg := ccConfig(op)
-	cfg.ExpiryMargin = time.Second
-	c, err := middleware.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	burst := func() {
-		var wg sync.WaitGroup
-		for range 100 {
-			wg.Go(func() {
-				resp, err := c.Get(api.srv.URL)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Errorf("API answered %d", resp.StatusCode)
-				}
-			})
+	synctest.Test(t, func(t *testing.T) {
+		cfg := bubbleConfig(op)
+		cfg.ExpiryMargin = time.Second
+		c, err := middleware.NewClient(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-		wg.Wait()
-	}
-	burst()
-	if n := op.Count("token:client_credentials"); n != 1 {
-		t.Errorf("100 concurrent calls made %d token requests, want 1", n)
-	}
-	time.Sleep(1100 * time.Millisecond) // inside the 1 s margin of the 2 s token
-	burst()
-	if n := op.Count("token:client_credentials"); n != 2 {
-		t.Errorf("after expiry: %d token requests in all, want 2", n)
-	}
-	if n := api.calls.Load(); n != 200 {
-		t.Errorf("%d API calls, want 200", n)
-	}
-	if n := api.distinctTokens(); n != 2 {
-		t.Errorf("the API saw %d tokens, want 2", n)
-	}
+		burst := func() { ccBurst(t, c, api.srv.URL, 100, "burst") }
+		burst()
+		if n := op.Count("token:client_credentials"); n != 1 {
+			t.Errorf("100 concurrent calls made %d token requests, want 1", n)
+		}
+		time.Sleep(1100 * time.Millisecond) // synctest's clock: inside the 1 s margin of the 2 s token
+		burst()
+		if n := op.Count("token:client_credentials"); n != 2 {
+			t.Errorf("after expiry: %d token requests in all, want 2", n)
+		}
+		if n := api.calls.Load(); n != 200 {
+			t.Errorf("%d API calls, want 200", n)
+		}
+		if n := api.distinctTokens(); n != 2 {
+			t.Errorf("the API saw %d tokens, want 2", n)
+		}
+	})
 }
 
 func TestClientRetriesOnceOn401(t *testing.T) {
@@ -405,7 +418,8 @@ func ccMust[T any](v T, err error) T {
 
 // Token responses as real providers send them, and broken ones. Accepted
 // quirks must also keep their lifetime: a token is reused, then renewed
-// when the stated (or default) lifetime minus the margin ends.
+// when the stated (or default) lifetime minus the margin ends (on
+// synctest's clock).
 func TestClientTokenResponseQuirks(t *testing.T) {
 	big := `{"access_token":"` + strings.Repeat("x", 5<<20) + `","token_type":"Bearer"}`
 	const secret = "s3cr3t-value-for-the-echo-test"
@@ -448,96 +462,124 @@ func TestClientTokenResponseQuirks(t *testing.T) {
 			api := newM2MAPI(t, op)
 			op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 1500 * time.Millisecond })
 			op.Set(tc.set)
-			tr := newTransport(t, middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "svc", ClientSecret: secret,
-				DefaultLifetime: tc.deflife})
-			resp, err := (&http.Client{Transport: tr}).Get(api.srv.URL)
-			if tc.renew > 0 {
-				if err != nil {
-					t.Fatal(err)
+			synctest.Test(t, func(t *testing.T) {
+				tr := newTransport(t, inBubble(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "svc",
+					ClientSecret: secret, DefaultLifetime: tc.deflife}))
+				resp, err := (&http.Client{Transport: tr}).Get(api.srv.URL)
+				if tc.renew > 0 {
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						t.Fatalf("API: %d", resp.StatusCode)
+					}
+					tr.Token(context.Background())
+					if n := op.Count("token:client_credentials"); n != 1 {
+						t.Errorf("the token was not reused: %d token requests", n)
+					}
+					time.Sleep(tc.renew + 150*time.Millisecond)
+					tr.Token(context.Background())
+					if n := op.Count("token:client_credentials"); n != 2 {
+						t.Errorf("not renewed after %v: %d token requests", tc.renew, n)
+					}
+					return
 				}
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Fatalf("API: %d", resp.StatusCode)
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("accepted: %d", resp.StatusCode)
 				}
-				tr.Token(context.Background())
-				if n := op.Count("token:client_credentials"); n != 1 {
-					t.Errorf("the token was not reused: %d token requests", n)
+				if !errors.Is(err, middleware.ErrProvider) {
+					t.Errorf("error %v: want ErrProvider", err)
 				}
-				time.Sleep(tc.renew + 150*time.Millisecond)
-				tr.Token(context.Background())
-				if n := op.Count("token:client_credentials"); n != 2 {
-					t.Errorf("not renewed after %v: %d token requests", tc.renew, n)
+				var pe *middleware.ProviderError
+				isPE := errors.As(err, &pe)
+				switch {
+				case tc.status == 0 && isPE:
+					t.Errorf("error %v: want a plain ErrProvider", err)
+				case tc.status != 0 && (!isPE || pe.Status != tc.status || pe.Code != tc.code):
+					t.Errorf("error %v: want ProviderError %d %q", err, tc.status, tc.code)
 				}
-				return
-			}
-			if err == nil {
-				resp.Body.Close()
-				t.Fatalf("accepted: %d", resp.StatusCode)
-			}
-			if !errors.Is(err, middleware.ErrProvider) {
-				t.Errorf("error %v: want ErrProvider", err)
-			}
-			var pe *middleware.ProviderError
-			isPE := errors.As(err, &pe)
-			switch {
-			case tc.status == 0 && isPE:
-				t.Errorf("error %v: want a plain ErrProvider", err)
-			case tc.status != 0 && (!isPE || pe.Status != tc.status || pe.Code != tc.code):
-				t.Errorf("error %v: want ProviderError %d %q", err, tc.status, tc.code)
-			}
-			msg := err.Error()
-			for _, leak := range []string{secret, url.QueryEscape(secret), "xxxxxxxx", "<html>", "login", "\x1b", "\n"} {
-				if strings.Contains(msg, leak) {
-					t.Errorf("the error holds %q: %.300s", leak, msg)
+				msg := err.Error()
+				for _, leak := range []string{secret, url.QueryEscape(secret), "xxxxxxxx", "<html>", "login", "\x1b", "\n"} {
+					if strings.Contains(msg, leak) {
+						t.Errorf("the error holds %q: %.300s", leak, msg)
+					}
 				}
-			}
-			if len(msg) > 600 {
-				t.Errorf("the error is %d bytes long", len(msg))
-			}
-			if api.calls.Load() != 0 {
-				t.Error("the API was called without a token")
-			}
+				if len(msg) > 600 {
+					t.Errorf("the error is %d bytes long", len(msg))
+				}
+				if api.calls.Load() != 0 {
+					t.Error("the API was called without a token")
+				}
+			})
 		})
 	}
 }
 
 // One caller giving up does not break the renewal the others wait for,
-// even when it is the caller that started it.
+// even when it is the caller that started it. The token request is held at
+// a gate until the test opens it, so "while the fetch is in flight" is an
+// event, not a guess about timing.
 func TestClientCallerCancellation(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	op.Set(func(b *oidctest.Behavior) { b.TokenDelay = 300 * time.Millisecond })
-	tr := newTransport(t, ccConfig(op))
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { _, err := tr.Token(ctx); errc <- err }()
-	time.Sleep(30 * time.Millisecond) // the cancelled caller starts the fetch
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Go(func() {
-			if tok, err := tr.Token(context.Background()); err != nil || tok == "" {
-				t.Errorf("another caller: %v", err)
+	synctest.Test(t, func(t *testing.T) {
+		cfg := bubbleConfig(op)
+		started, open := make(chan struct{}, 1), make(chan struct{})
+		cfg.HTTPClient.Transport = gate{started, open, cfg.HTTPClient.Transport}
+		tr := newTransport(t, cfg)
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { _, err := tr.Token(ctx); errc <- err }()
+		<-started // the cancelled caller starts the fetch
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if tok, err := tr.Token(context.Background()); err != nil || tok == "" {
+					t.Errorf("another caller: %v", err)
+				}
+			})
+		}
+		synctest.Wait() // the ten wait on the fetch
+		cancel()
+		synctest.Wait()
+		select {
+		case err := <-errc:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("cancelled caller: %v", err)
 			}
-		})
-	}
-	time.Sleep(20 * time.Millisecond)
-	start := time.Now()
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled caller: %v", err)
-	}
-	if d := time.Since(start); d > 100*time.Millisecond {
-		t.Errorf("the cancelled caller waited %v", d)
-	}
-	wg.Wait()
-	if n := op.Count("token:client_credentials"); n != 1 {
-		t.Errorf("%d token requests, want the one shared", n)
-	}
-	// A caller whose ctx is already done starts no fetch.
-	tr2 := newTransport(t, ccConfig(op))
-	if _, err := tr2.Token(ctx); !errors.Is(err, context.Canceled) || op.Count("token:client_credentials") != 1 {
-		t.Errorf("done ctx: %v, %d token requests", err, op.Count("token:client_credentials"))
-	}
+		default:
+			t.Error("the cancelled caller waits for the fetch")
+		}
+		close(open)
+		wg.Wait()
+		if n := op.Count("token:client_credentials"); n != 1 {
+			t.Errorf("%d token requests, want the one shared", n)
+		}
+		if len(started) != 0 {
+			t.Error("a second fetch started")
+		}
+		// A caller whose ctx is already done starts no fetch.
+		tr2 := newTransport(t, bubbleConfig(op))
+		if _, err := tr2.Token(ctx); !errors.Is(err, context.Canceled) || op.Count("token:client_credentials") != 1 {
+			t.Errorf("done ctx: %v, %d token requests", err, op.Count("token:client_credentials"))
+		}
+	})
+}
+
+// gate is a RoundTripper that reports each request on started and holds it
+// until open is closed.
+type gate struct {
+	started chan<- struct{}
+	open    <-chan struct{}
+	next    http.RoundTripper
+}
+
+func (g gate) RoundTrip(r *http.Request) (*http.Response, error) {
+	g.started <- struct{}{}
+	<-g.open
+	return g.next.RoundTrip(r)
 }
 
 type ctxKey struct{}
@@ -546,13 +588,14 @@ type ctxKey struct{}
 type valueTap struct {
 	mu   sync.Mutex
 	seen []any
+	next http.RoundTripper
 }
 
 func (v *valueTap) RoundTrip(r *http.Request) (*http.Response, error) {
 	v.mu.Lock()
 	v.seen = append(v.seen, r.Context().Value(ctxKey{}))
 	v.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
+	return v.next.RoundTrip(r)
 }
 
 // The token request runs on the context of the API request that needs it
@@ -564,71 +607,72 @@ func TestClientTokenRequestUsesTheRequestContext(t *testing.T) {
 	defer op.Close()
 	api := newM2MAPI(t, op)
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
-	tap := &valueTap{}
-	cfg := ccConfig(op)
-	cfg.ExpiryMargin, cfg.HTTPClient = time.Second, &http.Client{Transport: tap}
-	c := ccMust(middleware.NewClient(cfg))
-	call := func(v string) (*http.Response, context.CancelFunc) {
-		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, v))
-		req, _ := http.NewRequestWithContext(ctx, "GET", api.srv.URL, nil)
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatalf("call %s: %v", v, err)
+	synctest.Test(t, func(t *testing.T) {
+		tap := &valueTap{next: bubbleTransport()}
+		cfg := bubbleConfig(op)
+		cfg.ExpiryMargin, cfg.HTTPClient = time.Second, &http.Client{Transport: tap}
+		c := ccMust(middleware.NewClient(cfg))
+		call := func(v string) (*http.Response, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, v))
+			req, _ := http.NewRequestWithContext(ctx, "GET", api.srv.URL, nil)
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("call %s: %v", v, err)
+			}
+			resp.Body.Close()
+			return resp, cancel
 		}
-		resp.Body.Close()
-		return resp, cancel
-	}
-	resp, cancel := call("first")
-	cancel()
-	time.Sleep(1100 * time.Millisecond)
-	resp2, cancel2 := call("second")
-	defer cancel2()
-	if resp.StatusCode != 200 || resp2.StatusCode != 200 {
-		t.Errorf("calls: %d, %d", resp.StatusCode, resp2.StatusCode)
-	}
-	if len(tap.seen) != 2 || tap.seen[0] != "first" || tap.seen[1] != "second" {
-		t.Errorf("token requests ran on contexts %v, want [first second]", tap.seen)
-	}
+		resp, cancel := call("first")
+		cancel()
+		time.Sleep(1100 * time.Millisecond) // synctest's clock: renewal due
+		resp2, cancel2 := call("second")
+		defer cancel2()
+		if resp.StatusCode != 200 || resp2.StatusCode != 200 {
+			t.Errorf("calls: %d, %d", resp.StatusCode, resp2.StatusCode)
+		}
+		if len(tap.seen) != 2 || tap.seen[0] != "first" || tap.seen[1] != "second" {
+			t.Errorf("token requests ran on contexts %v, want [first second]", tap.seen)
+		}
+	})
 }
 
 // After a burst, a renewal and a cancelled caller, with idle connections
-// closed, no goroutine of the client is left.
+// closed, no goroutine of the client is left. The client runs in a synctest
+// bubble, with keep-alive transports: synctest.Test returns only once every
+// goroutine started in the bubble has exited, and fails the test when one is
+// left blocked, so the bubble's end is the leak check, exact and without a
+// wait.
 func TestClientNoGoroutineLeak(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer api.Close()
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 2 * time.Second })
-	base, tokHTTP := &http.Transport{}, &http.Client{Transport: &http.Transport{}}
-	before := runtime.NumGoroutine()
-
-	cfg := ccConfig(op)
-	cfg.ExpiryMargin, cfg.Base, cfg.HTTPClient = 1900*time.Millisecond, base, tokHTTP
-	c := ccMust(middleware.NewClient(cfg))
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Go(func() { ccGet(t, c, api.URL) })
-	}
-	wg.Wait()
-	time.Sleep(150 * time.Millisecond) // renewal due (margin capped at 1 s)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", api.URL, nil)
-	if _, err := c.Do(req); err == nil {
-		t.Error("a cancelled request succeeded")
-	}
-	ccGet(t, c, api.URL)
-	c.CloseIdleConnections()
-	tokHTTP.CloseIdleConnections()
-
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
-	}
+	synctest.Test(t, func(t *testing.T) {
+		base, tokHTTP := &http.Transport{}, &http.Client{Transport: &http.Transport{}}
+		cfg := ccConfig(op)
+		cfg.ExpiryMargin, cfg.Base, cfg.HTTPClient = 1900*time.Millisecond, base, tokHTTP
+		c := ccMust(middleware.NewClient(cfg))
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() { ccGet(t, c, api.URL) })
+		}
+		wg.Wait()
+		// synctest's clock stands still while a goroutine of the bubble
+		// reads a connection: idle ones are closed before it moves on.
+		c.CloseIdleConnections()
+		tokHTTP.CloseIdleConnections()
+		time.Sleep(1100 * time.Millisecond) // renewal due (margin capped at 1 s)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", api.URL, nil)
+		if _, err := c.Do(req); err == nil {
+			t.Error("a cancelled request succeeded")
+		}
+		ccGet(t, c, api.URL)
+		c.CloseIdleConnections()
+		tokHTTP.CloseIdleConnections()
+	})
 }
 
 // The documented defaults, on synctest's clock: renewal 30 s before expiry,
@@ -718,46 +762,36 @@ func TestRefreshClientRotation(t *testing.T) {
 		saved = append(saved, rotation{n, api.calls.Load()})
 		return nil
 	}
-	c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: rt, ExpiryMargin: time.Second, OnRotate: onRotate})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for round := range 3 {
-		var wg sync.WaitGroup
-		for range 50 {
-			wg.Go(func() {
-				resp, err := c.Get(api.srv.URL)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Errorf("round %d: %d", round, resp.StatusCode)
-				}
-			})
+	synctest.Test(t, func(t *testing.T) {
+		c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret, RefreshToken: rt, ExpiryMargin: time.Second, OnRotate: onRotate,
+			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()})
+		if err != nil {
+			t.Fatal(err)
 		}
-		wg.Wait()
-		time.Sleep(1100 * time.Millisecond)
-	}
-	if n := op.Count("token:refresh_token"); n != 3 {
-		t.Errorf("%d refreshes for 3 rounds, want 3", n)
-	}
-	if len(saved) != 3 {
-		t.Fatalf("OnRotate saw %d tokens, want 3", len(saved))
-	}
-	for i, r := range saved {
-		if r.token == rt || r.apiCalls != int64(50*i) {
-			t.Errorf("rotation %d: %d API calls had happened, want %d (none of its own round)", i, r.apiCalls, 50*i)
+		for round := range 3 {
+			ccBurst(t, c, api.srv.URL, 50, fmt.Sprint("round ", round))
+			time.Sleep(1100 * time.Millisecond) // synctest's clock: inside the 1 s margin
 		}
-	}
-	// A restart from the last persisted token: the grant was never revoked.
-	c2, _ := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: saved[2].token, OnRotate: onRotate})
-	if code, _ := ccGet(t, c2, api.srv.URL); code != 200 {
-		t.Errorf("after a restart from the persisted refresh token: %d (reuse detection revoked the grant?)", code)
-	}
+		if n := op.Count("token:refresh_token"); n != 3 {
+			t.Errorf("%d refreshes for 3 rounds, want 3", n)
+		}
+		if len(saved) != 3 {
+			t.Fatalf("OnRotate saw %d tokens, want 3", len(saved))
+		}
+		for i, r := range saved {
+			if r.token == rt || r.apiCalls != int64(50*i) {
+				t.Errorf("rotation %d: %d API calls had happened, want %d (none of its own round)", i, r.apiCalls, 50*i)
+			}
+		}
+		// A restart from the last persisted token: the grant was never revoked.
+		c2, _ := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret, RefreshToken: saved[2].token, OnRotate: onRotate,
+			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()})
+		if code, _ := ccGet(t, c2, api.srv.URL); code != 200 {
+			t.Errorf("after a restart from the persisted refresh token: %d (reuse detection revoked the grant?)", code)
+		}
+	})
 }
 
 // OnRotate failing: the error comes back, the new access token is not used;
@@ -772,42 +806,45 @@ func TestRefreshClientOnRotateFailure(t *testing.T) {
 	var fail atomic.Bool
 	fail.Store(true)
 	var saved atomic.Pointer[string]
-	c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: func(_ context.Context, n string) error {
-			if fail.Load() {
-				return errors.New("disk full")
-			}
-			saved.Store(&n)
-			return nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Get(api.srv.URL)
-	if err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Fatalf("OnRotate failing: %v", err)
-	}
-	if strings.Contains(err.Error(), op.ClientSecret) || strings.Contains(err.Error(), rt) {
-		t.Errorf("the error holds a secret: %v", err)
-	}
-	if n := api.calls.Load(); n != 0 {
-		t.Errorf("%d API calls with a token whose refresh token was not persisted", n)
-	}
-	fail.Store(false)
-	// Within the back-off after a failure the provider is not asked again.
-	if _, err := c.Get(api.srv.URL); err == nil || !strings.Contains(err.Error(), "next token request in") {
-		t.Errorf("right after the failure: %v, want the back-off error", err)
-	}
-	if n := op.Count("token:refresh_token"); n != 1 {
-		t.Errorf("%d refreshes during the back-off, want 1", n)
-	}
-	time.Sleep(1100 * time.Millisecond)
-	if code, _ := ccGet(t, c, api.srv.URL); code != 200 || saved.Load() == nil {
-		t.Errorf("after OnRotate recovered: %d", code)
-	}
-	if n := op.Count("token:refresh_token"); n != 2 {
-		t.Errorf("%d refreshes, want 2", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret, RefreshToken: rt, HTTPClient: &http.Client{Transport: bubbleTransport()},
+			Base: bubbleTransport(), OnRotate: func(_ context.Context, n string) error {
+				if fail.Load() {
+					return errors.New("disk full")
+				}
+				saved.Store(&n)
+				return nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Get(api.srv.URL)
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("OnRotate failing: %v", err)
+		}
+		if strings.Contains(err.Error(), op.ClientSecret) || strings.Contains(err.Error(), rt) {
+			t.Errorf("the error holds a secret: %v", err)
+		}
+		if n := api.calls.Load(); n != 0 {
+			t.Errorf("%d API calls with a token whose refresh token was not persisted", n)
+		}
+		fail.Store(false)
+		// Within the back-off after a failure the provider is not asked again.
+		if _, err := c.Get(api.srv.URL); err == nil || !strings.Contains(err.Error(), "next token request in") {
+			t.Errorf("right after the failure: %v, want the back-off error", err)
+		}
+		if n := op.Count("token:refresh_token"); n != 1 {
+			t.Errorf("%d refreshes during the back-off, want 1", n)
+		}
+		time.Sleep(1100 * time.Millisecond) // synctest's clock: past the 1 s back-off
+		if code, _ := ccGet(t, c, api.srv.URL); code != 200 || saved.Load() == nil {
+			t.Errorf("after OnRotate recovered: %d", code)
+		}
+		if n := op.Count("token:refresh_token"); n != 2 {
+			t.Errorf("%d refreshes, want 2", n)
+		}
+	})
 }
 
 // A refused refresh token is a ProviderError without the token or secret.
