@@ -3,6 +3,7 @@ module github.com/gatehouse-go/gatehouse
 go 1.26.0
 
 require (
+	github.com/go-json-experiment/json v1.27.2
 	github.com/gorilla/securecookie v1.1.2
 	github.com/gorilla/sessions v1.4.0
 	github.com/lestrrat-go/httprc/v3 v3.0.6

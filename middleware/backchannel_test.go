@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -68,6 +69,14 @@ func TestBackChannelLogoutRejections(t *testing.T) {
 		{"neither sub nor sid", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { delete(c, "sub") })})},
 		{"no jti", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { delete(c, "jti") })})},
 		{"no iat", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { delete(c, "iat") })})},
+		{"no exp", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { delete(c, "exp") })})},
+		{"empty nonce", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { c["nonce"] = "" })})},
+		{"iat older than verify.LogoutTokenMaxAge", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) {
+			c["iat"] = time.Now().Add(-verify.LogoutTokenMaxAge - 2*time.Minute).Unix()
+		})})},
+		{"event name in another case", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) {
+			c["events"] = map[string]any{strings.ToUpper(bcEvent): map[string]any{}}
+		})})},
 		{"expired", op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() })})},
 		{"an ID token's typ", op.Sign(oidctest.Token{Header: map[string]any{"typ": "id_token+jwt"}, Claims: logoutClaims(op, nil)})},
 		{"not a JWT", "garbage"},

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/verify"
 )
 
 // Callback completes a login at the redirect URL: it finds the flow by state
@@ -204,6 +205,11 @@ func (a *Auth) userinfo(ctx context.Context, accessToken string) (map[string]any
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, &ProviderError{Status: resp.StatusCode, Code: "userinfo_failed"}
+	}
+	// Duplicate names and case variants of claim names (a second "SUB")
+	// are refused before encoding/json, which would let the last one win.
+	if err := verify.CheckClaimsJSON(body, a.c.SubjectClaim); err != nil {
+		return nil, fmt.Errorf("%w: %w: userinfo: %w", ErrProvider, errTokenRejected, err)
 	}
 	var info map[string]any
 	d := json.NewDecoder(strings.NewReader(string(body)))

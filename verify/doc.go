@@ -20,7 +20,8 @@
 //     "none" never; HS256/384/512 only with a configured shared secret and
 //     then only with that secret); no "crit" (no extension is understood);
 //     no "b64"; "typ" when Config.Type is set ("at+jwt" for RFC 9068).
-//  4. Claims decode once; "iss" must name a trusted Provider.
+//  4. Claims decode once, strictly (see Strict JSON); "iss" must name a
+//     trusted Provider.
 //  5. Signature: with the key whose "kid" matches (or, without kid, every key
 //     whose type fits the alg). Each key verifies one algorithm: its own
 //     "alg", or, without one, RS256, ES256/384/512 (by curve) or EdDSA,
@@ -34,6 +35,30 @@
 // id_token_signing_alg_values_supported (RS256 when absent), aud contains
 // the client ID, azp (when present or when there are
 // several audiences) equals it, iat and sub present, nonce equal.
+//
+// # Strict JSON
+//
+// The header, the claims and discovery metadata are read, and key sets
+// checked before they are read, with github.com/go-json-experiment/json, the
+// prototype of encoding/json/v2:
+// member names match exactly (case-sensitive, no Unicode folding), a
+// duplicate member name refuses the whole document (RFC 7515 §5.2, RFC 7519
+// §7.2), and so does invalid UTF-8. Gatehouse also refuses a member whose
+// name is a case variant of a registered name ("EXP" or "ſub", with U+017F,
+// for "exp" or "sub"), even when the real name is absent, because
+// applications and proxies often decode the same claims again with a
+// decoder that folds case. The registered names: iss sub aud exp nbf iat
+// jti nonce azp at_hash events sid typ alg kid crit b64 enc cnf scope scp
+// tid client_id cty jku jwk x5u x5c; in a key set, every JWK member name of
+// RFC 7517 and RFC 7518; in discovery metadata, every name Metadata reads.
+// "aud" must be a string or an array of strings: a null or number member
+// makes the token invalid. Every such refusal matches ErrInvalid
+// (ErrMetadata for a discovery document; a key set refused this way is a
+// failed fetch). CheckClaimsJSON applies the same rules to a document
+// Gatehouse does not decode itself, such as a userinfo answer. Token
+// endpoint answers are not covered: they come over TLS from the endpoint
+// the client itself called, and golang.org/x/oauth2 reads them with
+// encoding/json.
 //
 // # Keys
 //

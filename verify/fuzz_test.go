@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/gatehouse-go/gatehouse/verify"
@@ -21,6 +22,17 @@ func FuzzVerify(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add(op.Sign(oidctest.Token{Alg: "none", Claims: baseClaims(op)}))
+	// Signed tokens the strict decoder refuses: a name twice, case
+	// variants, a Unicode-folded name, a null aud member, a huge number.
+	expired := baseClaims(op)
+	expired["exp"] = 1
+	for _, extra := range []string{`"EXP":4102444800`, `"aud":"other"`, `"ſub":"admin"`, `"x":[[[[{"a":1,"a":2}]]]]`, `"nbf":1e400`} {
+		f.Add(op.Sign(oidctest.Token{Claims: expired, ExtraClaims: extra}))
+	}
+	nullAud := baseClaims(op)
+	nullAud["aud"] = []any{"api", nil}
+	f.Add(op.Sign(oidctest.Token{Claims: nullAud}))
+	f.Add(op.Sign(oidctest.Token{RawHeader: `{"alg":"RS256","alg":"none"}`, Claims: baseClaims(op)}))
 	f.Add("eyJhbGciOiJIUzI1NiJ9.e30.")
 	f.Add("a.b.c.d.e")
 	f.Add("..")
@@ -49,6 +61,11 @@ func FuzzLogoutToken(f *testing.F) {
 	valid := op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: c})
 	f.Add(valid)
 	f.Add("a.b.c")
+	noExp := maps.Clone(c)
+	delete(noExp, "exp")
+	f.Add(op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: noExp}))
+	f.Add(op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: c, ExtraClaims: `"nonce":""`}))
+	f.Add(op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: c, ExtraClaims: `"Events":{}`}))
 	f.Fuzz(func(t *testing.T, raw string) {
 		tok, err := v.VerifyLogoutToken(t.Context(), raw)
 		if err == nil && (tok.Subject != "alice" || tok.ID != "j1") {

@@ -64,6 +64,9 @@ func jwksTransformer(src string, log *slog.Logger) func(context.Context, *http.R
 // accepts. A document that is not a set is an error (the cache then keeps
 // the last good set); a set without usable keys is not.
 func parseJWKS(body []byte, src string, log *slog.Logger) (*keyList, error) {
+	if err := checkNames(body, jwkNames, true); err != nil {
+		return nil, fmt.Errorf("%s refused: %w", src, err) // see strictjson.go
+	}
 	var doc map[string]json.RawMessage
 	var entries []json.RawMessage
 	if json.Unmarshal(body, &doc) != nil || json.Unmarshal(doc["keys"], &entries) != nil || entries == nil {

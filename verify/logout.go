@@ -2,13 +2,22 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // backchannelEvent is the event a logout token must carry.
 const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
+
+// LogoutTokenMaxAge is how far in the past (plus Config.Leeway) a logout
+// token's iat may lie. A logout token is delivered right after it is
+// minted, and every provider's lifetime for them is a few minutes.
+const LogoutTokenMaxAge = 5 * time.Minute
 
 var (
 	errLogoutEvent = invalid(`events does not hold the back-channel logout event`)
@@ -16,25 +25,29 @@ var (
 	errLogoutWho   = invalid("a logout token needs sub or sid")
 	errLogoutJTI   = invalid("a logout token needs jti")
 	errLogoutType  = invalid(`typ is neither "logout+jwt" nor absent`)
+	errLogoutOld   = invalid("a logout token's iat is older than LogoutTokenMaxAge")
 )
 
 // VerifyLogoutToken checks an OpenID Connect Back-Channel Logout 1.0 logout
-// token for this client (§2.6): signature, alg allowlist and iss as Verify;
-// alg one the provider advertises for ID tokens (Config.IDTokenAlgorithms);
-// aud contains Config.ClientID; iat present; exp, when present, not past;
-// typ, when present, "logout+jwt"; events holds the back-channel logout
-// event; no nonce; sub or sid present; jti present. Replay of jti is the
-// caller's to reject (the middleware keeps the jti values it has seen).
+// token for this client (§2.6, with errata set 1): signature, alg allowlist
+// and iss as Verify; alg one the provider advertises for ID tokens
+// (Config.IDTokenAlgorithms); aud contains Config.ClientID; exp present and
+// not past (errata set 1 made it required); iat present, not in the future
+// and not older than LogoutTokenMaxAge (both with leeway); typ, when
+// present, "logout+jwt"; events is an object holding the member
+// "http://schemas.openid.net/event/backchannel-logout", spelt exactly, whose
+// value is an object; no nonce member at all (not even an empty one); sub or
+// sid present; jti present. Replay of jti is the caller's to reject (the
+// middleware keeps the jti values it has seen).
 func (v *Verifier) VerifyLogoutToken(ctx context.Context, raw string) (*Token, error) {
 	if v.clientID == "" {
 		return nil, errors.New("verify: VerifyLogoutToken needs Config.ClientID")
 	}
-	t, _, _, err := v.parseAndCheck(ctx, raw, false)
+	t, _, _, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
 	c := t.c
-	var events map[string]json.RawMessage
 	switch {
 	case t.Type != "" && normalizeType(t.Type) != "logout+jwt":
 		return nil, errLogoutType
@@ -44,18 +57,37 @@ func (v *Verifier) VerifyLogoutToken(ctx context.Context, raw string) (*Token, e
 		return nil, errAudience
 	case t.IssuedAt.IsZero():
 		return nil, errNoIat
-	case c.Nonce != "":
+	case v.now().Sub(t.IssuedAt) > LogoutTokenMaxAge+v.leeway:
+		return nil, errLogoutOld
+	case c.HasNonce:
 		return nil, errLogoutNonce
 	case c.Sub == "" && c.Sid == "":
 		return nil, errLogoutWho
 	case c.Jti == "":
 		return nil, errLogoutJTI
-	case len(c.Events) == 0 || json.Unmarshal(c.Events, &events) != nil:
-		return nil, errLogoutEvent
-	}
-	ev, ok := events[backchannelEvent]
-	if !ok || len(ev) == 0 || ev[0] != '{' {
+	case !hasLogoutEvent(c.Events):
 		return nil, errLogoutEvent
 	}
 	return t, nil
+}
+
+// hasLogoutEvent reports whether events (already checked by the strict
+// decoder: valid JSON, no duplicate names) is an object holding the
+// back-channel logout event as an object, with no case variant of the
+// event's name beside it.
+func hasLogoutEvent(events []byte) bool {
+	var m map[string]jsontext.Value
+	if len(events) == 0 || events[0] != '{' || json.Unmarshal(events, &m) != nil {
+		return false
+	}
+	ev, ok := m[backchannelEvent]
+	if !ok || ev.Kind() != '{' {
+		return false
+	}
+	for name := range m {
+		if name != backchannelEvent && strings.EqualFold(name, backchannelEvent) {
+			return false
+		}
+	}
+	return true
 }

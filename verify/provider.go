@@ -2,7 +2,7 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // maxBody caps every document read from a provider: discovery, metadata and
@@ -45,7 +47,7 @@ type Metadata struct {
 	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported,omitempty"`
 
 	// Raw is the document as received; nil for metadata given by hand.
-	Raw json.RawMessage `json:"-"`
+	Raw stdjson.RawMessage `json:"-"`
 }
 
 // ProviderConfig configures a Provider. Only Issuer is required.
@@ -203,6 +205,9 @@ func fetchMetadata(ctx context.Context, client *http.Client, u string) (Metadata
 		return Metadata{}, status, err
 	}
 	var md Metadata
+	if err := checkNames(body, metadataNames, true); err != nil {
+		return Metadata{}, status, fmt.Errorf("%w: %s: %w", ErrMetadata, u, err)
+	}
 	if err := json.Unmarshal(body, &md); err != nil {
 		return Metadata{}, status, fmt.Errorf("%w: %s is not a JSON metadata document", ErrMetadata, u)
 	}

@@ -1,12 +1,13 @@
 package verify
 
 import (
-	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
 )
 
 // Token is a verified JWT: the registered claims Gatehouse checked, plus the
@@ -37,64 +38,41 @@ type Token struct {
 }
 
 // Claims decodes the token's whole claims object into v, which may be a
-// pointer to a struct or to a map[string]any.
+// pointer to a struct or to a map[string]any, with the strict decoder Verify
+// uses: member names match v's field names exactly (`json:"email"` never
+// takes "Email"), and duplicate names were refused at verification. Numbers
+// decoded into an interface value are float64, as with encoding/json.
 func (t *Token) Claims(v any) error { return json.Unmarshal(t.payload, v) }
 
 // RawClaims returns the claims object as JSON. The caller must not modify it.
-func (t *Token) RawClaims() json.RawMessage { return t.payload }
+func (t *Token) RawClaims() stdjson.RawMessage { return t.payload }
 
 // HasScope reports whether the token grants scope s.
 func (t *Token) HasScope(s string) bool { return slices.Contains(t.Scopes, s) }
 
 // claims are the registered claims read on every verification. One decode of
-// the payload fills them.
+// the payload fills them (decode.go).
 type claims struct {
-	Iss      string   `json:"iss"`
-	Sub      string   `json:"sub"`
-	Aud      strList  `json:"aud"`
-	Exp      float64  `json:"exp"`
-	Nbf      float64  `json:"nbf"`
-	Iat      float64  `json:"iat"`
-	Jti      string   `json:"jti"`
-	Scope    *string  `json:"scope"`
-	Scp      strList  `json:"scp"`
-	ClientID string   `json:"client_id"`
-	Azp      string   `json:"azp"`
-	Nonce    string   `json:"nonce"`
-	AtHash   string   `json:"at_hash"`
-	Sid      string   `json:"sid"`
-	Events   rawEvent `json:"events"`
+	Iss      string
+	Sub      string
+	Aud      strList
+	Exp      float64
+	Nbf      float64
+	Iat      float64
+	Jti      string
+	Scope    *string
+	Scp      strList
+	ClientID string // client_id
+	Azp      string
+	Nonce    string
+	HasNonce bool // a nonce member is present, whatever its value
+	AtHash   string
+	Sid      string
+	Events   []byte // the "events" value as it came, for logout tokens
 }
-
-// rawEvent keeps the "events" claim of logout tokens undecoded.
-type rawEvent = json.RawMessage
 
 // strList is a JSON string or array of strings ("aud", "scp").
 type strList []string
-
-// UnmarshalJSON accepts "a", ["a","b"] and null.
-func (l *strList) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
-		// The common case, a plain string: no decoder needed.
-		*l = strList{string(b[1 : len(b)-1])}
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*l = strList{s}
-		return nil
-	}
-	var a []string
-	if err := json.Unmarshal(b, &a); err != nil {
-		return err
-	}
-	*l = a
-	return nil
-}
 
 // numericDate converts a NumericDate (seconds since the epoch, possibly
 // fractional) to a time. ok is false for values no real token carries.

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -228,23 +227,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 // header is the protected JWS header. Key-carrying headers (jku, jwk, x5u,
 // x5c) are deliberately not read.
 type header struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Typ  string          `json:"typ"`
-	Enc  string          `json:"enc"`
-	Crit json.RawMessage `json:"crit"`
-	B64  *bool           `json:"b64"`
+	Alg, Kid, Typ, Enc string
+	Crit, B64          bool // present, whatever their value
 }
 
 // verify runs every check but the audience one. It also returns the key set
 // and generation the signature was checked with (nil, 0 for HMAC).
-func (v *Verifier) verify(ctx context.Context, raw string) (*Token, *keySet, uint64, error) {
-	return v.parseAndCheck(ctx, raw, true)
-}
-
-// parseAndCheck is verify with exp optional when requireExp is false
-// (logout tokens).
-func (v *Verifier) parseAndCheck(ctx context.Context, raw string, requireExp bool) (_ *Token, ks *keySet, gen uint64, err error) {
+func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet, gen uint64, err error) {
 	if len(raw) > v.maxSize {
 		return nil, nil, 0, errTooLarge
 	}
@@ -267,8 +256,8 @@ func (v *Verifier) parseAndCheck(ctx context.Context, raw string, requireExp boo
 	if err != nil {
 		return nil, nil, 0, errHeaderB64
 	}
-	if json.Unmarshal(hb, &h) != nil {
-		return nil, nil, 0, errHeaderJSON
+	if err := decodeHeader(hb, &h); err != nil {
+		return nil, nil, 0, err
 	}
 	if err := v.checkHeader(&h); err != nil {
 		return nil, nil, 0, err
@@ -278,8 +267,8 @@ func (v *Verifier) parseAndCheck(ctx context.Context, raw string, requireExp boo
 		return nil, nil, 0, errPayloadB64
 	}
 	c := new(claims)
-	if len(payload) == 0 || payload[0] != '{' || json.Unmarshal(payload, c) != nil {
-		return nil, nil, 0, errPayloadJSON
+	if err := decodeClaims(payload, c); err != nil {
+		return nil, nil, 0, err
 	}
 	sig, err := b64.DecodeString(raw[d2+1:])
 	if err != nil {
@@ -296,11 +285,7 @@ func (v *Verifier) parseAndCheck(ctx context.Context, raw string, requireExp boo
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if t.Expiry.IsZero() && !requireExp {
-		if err := v.checkNotBefore(t, v.now()); err != nil {
-			return nil, nil, 0, err
-		}
-	} else if err := v.checkTimes(t); err != nil {
+	if err := v.checkTimes(t); err != nil {
 		return nil, nil, 0, err
 	}
 	return t, ks, gen, nil
@@ -314,11 +299,11 @@ func (v *Verifier) checkHeader(h *header) error {
 		return errAlgNone
 	case !slices.Contains(v.algs, h.Alg):
 		return errAlg
-	case h.Crit != nil:
+	case h.Crit:
 		// No JWS extension is understood here, so any crit is unknown
 		// (RFC 7515 §4.1.11); an empty or malformed crit is invalid anyway.
 		return errCrit
-	case h.B64 != nil:
+	case h.B64:
 		return errB64
 	case v.typ != "" && normalizeType(h.Typ) != v.typ:
 		return errType

@@ -64,7 +64,9 @@ func TestVerifyReadsClaims(t *testing.T) {
 	if tok.Expiry.Nanosecond() != 5e8 {
 		t.Errorf("fractional exp lost: %v", tok.Expiry)
 	}
-	var extra struct{ Email string }
+	var extra struct {
+		Email string `json:"email"`
+	}
 	if err := tok.Claims(&extra); err != nil || extra.Email != "alice@example.test" {
 		t.Errorf("Claims: %v %+v", err, extra)
 	}

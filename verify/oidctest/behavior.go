@@ -90,6 +90,10 @@ type Behavior struct {
 	// UserinfoSub, when set, is answered by userinfo as sub instead of the
 	// user's.
 	UserinfoSub string
+	// UserinfoBody, when set, is the exact userinfo answer (JSON, status
+	// 200) for a valid access token: for answers a map cannot hold, such
+	// as a member name twice.
+	UserinfoBody string
 	// AutoLogin, when set, makes GET /authorize log this user in at once
 	// and redirect back, without the form.
 	AutoLogin string

@@ -30,6 +30,13 @@ type Token struct {
 	// (private key) for asymmetric algs, []byte for HS*. It is not
 	// published in the JWKS. HS* without a Key use ClientSecret.
 	Key any
+	// RawHeader and RawClaims, when set, are the header and payload JSON
+	// exactly as given, instead of Header (with the defaults) and Claims:
+	// for tests of what a map cannot hold, such as a member name twice.
+	RawHeader, RawClaims string
+	// ExtraClaims, when set, is appended verbatim inside the claims object
+	// after Claims' members, e.g. `"EXP":4102444800` after a real "exp".
+	ExtraClaims string
 }
 
 // Sign mints a compact JWS. It never fails for well-formed input and panics
@@ -70,7 +77,21 @@ func (s *Server) Sign(t Token) string {
 	if claims == nil {
 		claims = map[string]any{}
 	}
-	input := b64(mustJSON(h)) + "." + b64(mustJSON(claims))
+	hj, cj := mustJSON(h), mustJSON(claims)
+	if t.RawHeader != "" {
+		hj = []byte(t.RawHeader)
+	}
+	if t.RawClaims != "" {
+		cj = []byte(t.RawClaims)
+	}
+	if t.ExtraClaims != "" {
+		sep := ","
+		if len(claims) == 0 {
+			sep = ""
+		}
+		cj = append(append(append(cj[:len(cj)-1:len(cj)-1], sep...), t.ExtraClaims...), '}')
+	}
+	input := b64(hj) + "." + b64(cj)
 	if alg == "none" {
 		return input + "."
 	}

@@ -26,6 +26,11 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
+	if b.UserinfoBody != "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(b.UserinfoBody))
+		return
+	}
 	c := s.userClaims(user)
 	c["sub"] = orDefault(b.UserinfoSub, sub)
 	w.Header().Set("Cache-Control", "no-store")
