@@ -101,21 +101,23 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	if len(b) == 0 || b[0] != binaryVersion {
 		return errBinary
 	}
-	b = b[1:]
+	// One copy of the whole as a string; the string fields are slices of
+	// it, not a copy each.
+	all := string(b)
 	*s = Session{}
 	var seen [tagLimit]bool
-	for len(b) > 0 {
-		tag, n := binary.Uvarint(b)
+	for i := 1; i < len(b); {
+		tag, n := binary.Uvarint(b[i:])
 		if n <= 0 {
 			return errBinary
 		}
-		b = b[n:]
-		l, n := binary.Uvarint(b)
-		if n <= 0 || l > uint64(len(b)-n) {
+		i += n
+		l, n := binary.Uvarint(b[i:])
+		if n <= 0 || l > uint64(len(b)-i-n) {
 			return errBinary
 		}
-		v := b[n : n+int(l)]
-		b = b[n+int(l):]
+		start, end := i+n, i+n+int(l)
+		i = end
 		if tag == 0 || tag >= tagLimit {
 			continue // a later version's field
 		}
@@ -123,15 +125,16 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 			return errBinary
 		}
 		seen[tag] = true
-		if err := s.setField(int(tag), v); err != nil {
+		if err := s.setField(int(tag), b[start:end], all[start:end]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// setField stores the value of one tagged field.
-func (s *Session) setField(tag int, v []byte) error {
+// setField stores the value of one tagged field, given as bytes and as the
+// same bytes in a string.
+func (s *Session) setField(tag int, v []byte, str string) error {
 	switch tag {
 	case tagExpiry, tagCreated, tagLastSeen:
 		ns, n := binary.Varint(v)
@@ -154,7 +157,6 @@ func (s *Session) setField(tag int, v []byte) error {
 	case tagExtra:
 		return s.setExtra(v)
 	}
-	str := string(v)
 	switch tag {
 	case tagID:
 		s.ID = str
