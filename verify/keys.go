@@ -71,7 +71,9 @@ func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, erro
 	var once sync.Once
 	firstDone := func() { once.Do(func() { close(loaded) }) }
 	sink := errsink.NewFunc(func(context.Context, error) { firstDone() })
-	ctrl, err := httprc.NewClient(httprc.WithErrorSink(sink)).Start(ctx)
+	// One worker: this client fetches one resource. (The default, five,
+	// would park four idle goroutines per provider.)
+	ctrl, err := httprc.NewClient(httprc.WithErrorSink(sink), httprc.WithWorkers(1)).Start(ctx)
 	if err != nil {
 		stop()
 		return nil, fmt.Errorf("verify: starting the key cache: %w", err)
