@@ -108,8 +108,10 @@ func (s *Server) useRefreshToken(token, scope string, c *Client, rotate bool, b 
 	case g.client != c.ID:
 		return nil, "", invalidGrant("refresh token issued to another client")
 	case rt.used && b.DisableReuseDetection:
+		s.counts[reusedRefreshTokens]++
 		return nil, "", invalidGrant("refresh token already used")
 	case rt.used:
+		s.counts[reusedRefreshTokens]++
 		g.revoked = true // a rotated-out token came back: assume theft
 		return nil, "", invalidGrant("refresh token reused; the grant is revoked")
 	}

@@ -9,7 +9,10 @@ import (
 // "discovery", "oauth-metadata", "jwks", "authorize", "token",
 // "token:authorization_code", "token:refresh_token",
 // "token:client_credentials", "userinfo", "end_session", "revocation".
-// Login counts as an "authorize" request.
+// Login counts as an "authorize" request. "refresh_token_reused" counts the
+// refresh requests that presented a refresh token already spent by a
+// rotation (each revoked its grant, unless DisableReuseDetection): a relying
+// party that lost a rotated token shows here.
 func (s *Server) Count(endpoint string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,6 +45,10 @@ func (s *Server) RevokedTokens() []string {
 	defer s.mu.Unlock()
 	return slices.Clone(s.revoked)
 }
+
+// reusedRefreshTokens is the Count name of spent refresh tokens presented
+// again.
+const reusedRefreshTokens = "refresh_token_reused"
 
 func (s *Server) countUp(name string) {
 	s.mu.Lock()
