@@ -109,7 +109,9 @@ type Config struct {
 	HTTPClient *http.Client
 
 	// RefreshMargin refreshes an access token that expires within it,
-	// before the handler runs. Default 1 minute.
+	// before the handler runs. Default 1 minute. It is capped at half the
+	// token's lifetime (as ClientConfig.ExpiryMargin is), so a token is
+	// refreshed about once per lifetime however short it lives.
 	RefreshMargin time.Duration
 
 	// DefaultTokenLifetime is assumed for access tokens whose response has
@@ -163,8 +165,8 @@ type Auth struct {
 	openid   bool
 
 	mu      sync.Mutex
-	pending map[string]*refreshCall // refresh-token hash → refresh under way or just done
-	jtis    jtiCache                // logout tokens seen
+	pending refreshResults // refresh-token hash → refresh under way or just done
+	jtis    jtiCache       // logout tokens seen
 }
 
 // New checks c and returns an Auth.
@@ -190,7 +192,7 @@ func New(c Config) (*Auth, error) {
 	if u, err := url.Parse(c.RedirectURL); err != nil || (u.Host == "" && (len(u.Path) == 0 || u.Path[0] != '/')) {
 		return nil, fmt.Errorf("middleware: Config.RedirectURL %q is neither an absolute URL nor a path", c.RedirectURL)
 	}
-	a := &Auth{c: c, md: c.Provider.Metadata(), pending: map[string]*refreshCall{}}
+	a := &Auth{c: c, md: c.Provider.Metadata()}
 	if a.md.AuthorizationEndpoint == "" || a.md.TokenEndpoint == "" {
 		return nil, errors.New("middleware: the provider has no authorization or token endpoint")
 	}

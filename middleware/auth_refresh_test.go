@@ -23,6 +23,7 @@ func TestRefreshRefusedEndsSession(t *testing.T) {
 	a := newApp(t, op)
 	b := newBrowser(t)
 	b.login(a, "alice")
+	a.clock.advance(20 * time.Second)                                              // due for refresh
 	op.Set(func(bh *oidctest.Behavior) { bh.TokenStatus = http.StatusBadRequest }) // invalid_grant-like refusal
 	resp, _ := b.get(a.srv.URL+"/me", "text/html")
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/login?return_to=%2Fme" {
@@ -49,6 +50,7 @@ func TestRefreshProviderDownKeepsValidToken(t *testing.T) {
 	a := newApp(t, op)
 	b := newBrowser(t)
 	b.login(a, "alice")
+	a.clock.advance(20 * time.Second) // due for refresh, still valid
 	op.Set(func(bh *oidctest.Behavior) { bh.TokenStatus = http.StatusServiceUnavailable })
 	if code, _ := b.me(a); code != 200 {
 		t.Errorf("provider down, token still valid: %d", code)
@@ -65,7 +67,8 @@ func TestRefreshRotationSaved(t *testing.T) {
 	b := newBrowser(t)
 	b.login(a, "alice")
 	for i := range 3 {
-		// Each round starts from an access token inside the refresh margin.
+		// Each round starts from an access token due for refresh.
+		a.clock.advance(20 * time.Second)
 		req, _ := http.NewRequest("GET", a.srv.URL+"/token", nil)
 		resp, tok := b.do(req)
 		if resp.StatusCode != 200 || tok == "" {
@@ -104,10 +107,12 @@ func TestAfterRefreshHook(t *testing.T) {
 	})
 	b := newBrowser(t)
 	b.login(a, "alice")
+	a.clock.advance(20 * time.Second)
 	if code, _ := b.me(a); code != 200 || calls.Load() != 1 || sessionOf(t, a, b).Extra["refreshed"] != "yes" {
 		t.Fatalf("after a refresh: /me %d, hook called %d times", code, calls.Load())
 	}
 	refuse.Store(true)
+	a.clock.advance(20 * time.Second)
 	if code, _ := b.me(a); code != 401 {
 		t.Errorf("a refresh the hook refused: /me %d, want the session ended", code)
 	}

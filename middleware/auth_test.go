@@ -28,6 +28,7 @@ type app struct {
 	sessions *session.Manager
 	srv      *httptest.Server
 	errs     chan error // what the error responder saw
+	clock    *testClock // the Auth's clock (Config.Now)
 }
 
 type appOpt func(*middleware.Config)
@@ -51,8 +52,9 @@ func newApp(t testing.TB, op *oidctest.Server, opts ...appOpt) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{t: t, op: op, sessions: sessions, errs: make(chan error, 100)}
+	a := &app{t: t, op: op, sessions: sessions, errs: make(chan error, 100), clock: &testClock{}}
 	c := middleware.Config{
+		Now:      a.clock.Now,
 		Provider: p, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 		RedirectURL: "/callback", Sessions: sessions,
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -326,12 +328,13 @@ func mustQuery(t testing.TB, raw string) url.Values {
 func TestRefreshConcurrentSingleFlight(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	op.Set(func(bh *oidctest.Behavior) { bh.AccessTokenTTL = 30 * time.Second }) // inside the 1-minute margin
+	op.Set(func(bh *oidctest.Behavior) { bh.AccessTokenTTL = 30 * time.Second })
 	a := newApp(t, op)
 	b := newBrowser(t)
 	if resp := b.login(a, "alice"); resp.StatusCode != 302 {
 		t.Fatalf("login: %d (%v)", resp.StatusCode, a.lastErr())
 	}
+	a.clock.advance(20 * time.Second) // past half the token's life: due for refresh
 	op.Set(func(bh *oidctest.Behavior) { bh.AccessTokenTTL = time.Hour })
 	before := op.Count("token:refresh_token")
 	var wg sync.WaitGroup

@@ -131,11 +131,8 @@ func (a *Auth) sessionFrom(ctx context.Context, tok *oauth2.Token, nonce string)
 	s := &session.Session{
 		Issuer: a.md.Issuer, Provider: a.c.Name,
 		AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, TokenType: "Bearer",
-		Expiry: tok.Expiry,
 	}
-	if s.Expiry.IsZero() {
-		s.Expiry = a.c.Now().Add(a.c.DefaultTokenLifetime)
-	}
+	s.Issued, s.Expiry = a.tokenTimes(tok)
 	var claims map[string]any
 	if a.openid {
 		raw, _ := tok.Extra("id_token").(string)

@@ -312,7 +312,7 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 		}
 		c.token = &cachedToken{token: tok.AccessToken, header: "Bearer " + tok.AccessToken, expires: now.Add(life)}
 		t.token = c.token
-		t.renewAt = now.Add(life - min(t.margin, life/2))
+		t.renewAt = renewAt(now, now.Add(life), t.margin)
 		t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil
 	}
 	close(c.done)

@@ -250,14 +250,15 @@ func (op *nodeOP) refreshAtProvider(t *testing.T, rt string) (int, string) {
 
 // interopApp is a web app and an API wired with Gatehouse against op.
 type interopApp struct {
-	srv  *httptest.Server
-	op   *nodeOP
-	p    *verify.Provider
-	auth *middleware.Auth
-	api  http.Handler // Bearer-protected; answers the token's subject
-	key  *rsa.PrivateKey
-	errs chan error // what the ErrorResponder saw
-	log  *syncBuffer
+	srv   *httptest.Server
+	op    *nodeOP
+	p     *verify.Provider
+	auth  *middleware.Auth
+	api   http.Handler // Bearer-protected; answers the token's subject
+	key   *rsa.PrivateKey
+	errs  chan error // what the ErrorResponder saw
+	log   *syncBuffer
+	clock testClock // the Auth's clock (Config.Now)
 
 	mu          sync.Mutex
 	backchannel []int // statuses of the back-channel logout answers
@@ -301,6 +302,7 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 		RedirectURL: a.srv.URL + "/callback", Sessions: m,
 		Scopes:        []string{"openid", "profile", "email", "offline_access", "api:read"},
 		RefreshMargin: time.Minute,
+		Now:           a.clock.Now,
 		Logger:        slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {
 			select {

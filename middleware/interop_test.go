@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware"
 )
@@ -95,10 +96,12 @@ func TestInteropLoginAPILogout(t *testing.T) {
 // provider refuses the rotated-out one, and that reuse (theft detection at
 // the provider) revokes the grant, which ends the Gatehouse session.
 func TestInteropRefreshRotation(t *testing.T) {
-	a := newInteropApp(t, opOptions{atTTL: 30}) // inside RefreshMargin (1 minute)
+	a := newInteropApp(t, opOptions{atTTL: 30})
 	c := interopBrowser()
 	a.login(t, c, "bob")
+	a.clock.advance(20 * time.Second) // past half the token's life: due for refresh
 	first := a.tokens(t, c)
+	a.clock.advance(20 * time.Second)
 	second := a.tokens(t, c)
 	if first.RT == "" || first.RT == second.RT || first.AT == second.AT {
 		t.Fatal("the session's tokens did not change with the refresh")
@@ -111,6 +114,7 @@ func TestInteropRefreshRotation(t *testing.T) {
 	}
 	// The reuse revoked the grant: the session's refresh fails with
 	// invalid_grant and Gatehouse ends the session.
+	a.clock.advance(20 * time.Second)
 	if code := a.meStatus(t, c); code != 401 {
 		t.Errorf("/me after the provider revoked the grant: %d, want 401", code)
 	}

@@ -47,6 +47,7 @@ func TestLoadWithoutLoss(t *testing.T) {
 		}
 	}
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = time.Hour })
+	a.clock.advance(20 * time.Second) // every session is due for refresh
 	op.ResetCounts()
 
 	runtime.GC()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -15,125 +16,212 @@ import (
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
-// refreshGrace is how long the result of a refresh is handed to requests
-// that still present the refresh token it replaced (they left the browser
-// before its cookie was updated). Sending the old, rotated refresh token to
-// the provider again would look like token theft and revoke the grant.
+// refreshGrace is how long the result of a refresh that rotated the refresh
+// token is handed to requests still presenting the rotated-out one (they
+// left the browser, or read the store, before the new one was saved).
+// Sending a rotated-out refresh token to the provider again would look like
+// token theft and revoke the grant.
 const refreshGrace = 2 * time.Minute
 
-// maxRefreshCalls bounds the remembered refresh results.
-const maxRefreshCalls = 10000
+// refreshLockTTL is the lease of the cross-replica refresh lock. The store
+// extends it while the refresh runs, so it bounds only how long a replica
+// that died holding it stalls the session's other requests.
+const refreshLockTTL = 3 * time.Second
 
-// refreshCall is one refresh, shared by every request holding the same
-// refresh token.
-type refreshCall struct {
-	done    chan struct{}
-	s       *session.Session
-	err     error
-	expires time.Time // when the finished result is forgotten
-}
+// Saving rotated tokens that the store refused is retried, saveRetryMin
+// apart doubling to saveRetryMax, for saveRetryFor, all while the refresh
+// lock is held; a request waits at most saveWait for it, then answers 503.
+const (
+	saveWait     = 3 * time.Second
+	saveRetryMin = 50 * time.Millisecond
+	saveRetryMax = time.Second
+	saveRetryFor = refreshGrace
+)
 
-// refreshShared refreshes s once per refresh token in this process: the
-// first caller asks the provider; callers that arrive meanwhile, or within
-// refreshGrace after, get the same result.
-func (a *Auth) refreshShared(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session.Session) (*session.Session, error) {
-	sum := sha256.Sum256([]byte(s.RefreshToken))
-	key := string(sum[:])
-	now := a.c.Now()
+// errSavePending is why a request answers 503 while the tokens it refreshed
+// are still being saved.
+var errSavePending = errors.New("the refreshed tokens are not saved yet (store unavailable); saving is retried")
+
+// refreshShared returns s refreshed, once per refresh token in this process:
+// the first request starts the refresh, requests arriving meanwhile join
+// it, and a finished refresh that rotated the refresh token is handed to
+// requests presenting the rotated-out one for refreshGrace, while its
+// tokens are fresh. The refresh runs detached from every request: once the
+// provider has answered, its tokens are saved whatever happens to the
+// requests. A request waits for it until its own ctx ends.
+//
+// A request presenting a rotated-out refresh token whose successor is due
+// for refresh itself refreshes the successor: the rotated-out token is
+// never sent again.
+func (a *Auth) refreshShared(ctx context.Context, r *http.Request, s *session.Session) (*session.Session, error) {
 	a.mu.Lock()
-	c := a.pending[key]
-	if c != nil && (!isDone(c) || c.err == nil && now.Before(c.expires)) {
-		a.mu.Unlock()
-		select {
-		case <-c.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	c := a.pending.get(refreshKey(s))
+	for range maxRefreshChain {
+		if c == nil || !c.finished() || c.err != nil || c.s.RefreshToken == s.RefreshToken ||
+			!a.c.Now().Before(c.expires) || !a.needsRefresh(c.s) {
+			break
 		}
-		if c.err != nil {
-			return nil, c.err
-		}
-		return copySession(c.s), nil
+		s = c.s // rotated out, and its successor is due too
+		c = a.pending.get(refreshKey(s))
 	}
-	if len(a.pending) >= maxRefreshCalls {
-		for k, old := range a.pending {
-			if isDone(old) && now.After(old.expires) {
-				delete(a.pending, k)
-			}
-		}
+	if c == nil || !a.shareable(c, s) {
+		key := refreshKey(s)
+		c = newRefreshCall(key)
+		a.pending.put(c, a.c.Now())
+		// A copy of the request with none of its context: the refresh
+		// outlives it.
+		rr := r.Clone(context.Background())
+		rr.Body = http.NoBody
+		go a.runRefresh(c, rr, s)
 	}
-	c = &refreshCall{done: make(chan struct{})}
-	a.pending[key] = c
 	a.mu.Unlock()
-
-	// The refresh serves every waiter: it must not die with this request.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.client.Timeout)
-	defer cancel()
-	ns, err := a.refreshLocked(rctx, w, r, s)
-	a.mu.Lock()
-	c.s, c.err, c.expires = ns, err, a.c.Now().Add(refreshGrace)
-	if err != nil {
-		delete(a.pending, key) // a later request may try again
-	}
-	close(c.done)
-	a.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return copySession(ns), nil
-}
-
-func isDone(c *refreshCall) bool {
 	select {
 	case <-c.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	t := time.NewTimer(saveWait)
+	defer t.Stop()
+	select {
+	case <-c.saved:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, storeError(errSavePending)
+	}
+	if errors.Is(c.saveErr, session.ErrNoSession) {
+		return nil, fmt.Errorf("%w: the session ended during the refresh", errTokenRejected)
+	}
+	return copySession(c.s), nil
+}
+
+// maxRefreshChain bounds how many rotations refreshShared follows from the
+// refresh token a request presented.
+const maxRefreshChain = 8
+
+// refreshKey is the key of s's refresh token in Auth.pending.
+func refreshKey(s *session.Session) string {
+	sum := sha256.Sum256([]byte(s.RefreshToken))
+	return string(sum[:])
+}
+
+// shareable reports whether a request presenting s's refresh token may use
+// c: while c runs, or, once done, when it rotated that refresh token out,
+// within the grace, and while its access token is not due for refresh
+// itself. With a provider that does not rotate, every expiry gets its own
+// refresh. Called with a.mu held.
+func (a *Auth) shareable(c *refreshCall, s *session.Session) bool {
+	if !c.finished() {
 		return true
-	default:
-		return false
+	}
+	return c.err == nil && c.s.RefreshToken != s.RefreshToken &&
+		a.c.Now().Before(c.expires) && !a.needsRefresh(c.s)
+}
+
+// runRefresh refreshes s for c and records the outcome.
+func (a *Auth) runRefresh(c *refreshCall, r *http.Request, s *session.Session) {
+	locker, ok := a.c.Sessions.Locker()
+	if !ok {
+		// The request saves the result (a cookie store answers with it).
+		ctx, cancel := context.WithTimeout(context.Background(), a.client.Timeout)
+		ns, err := a.refresh(ctx, s)
+		cancel()
+		a.finish(c, s, ns, err)
+		close(c.saved)
+		return
+	}
+	a.refreshLocked(c, locker, r, s)
+}
+
+// refreshLocked refreshes under the store's cross-replica lock: after taking
+// the lock it reads the session again, and when another replica refreshed
+// meanwhile it uses those tokens instead of refreshing again. New tokens
+// are saved before the lock is released, retried while the store fails.
+func (a *Auth) refreshLocked(c *refreshCall, locker session.Locker, r *http.Request, s *session.Session) {
+	defer close(c.saved)
+	ctx, cancel := context.WithTimeout(context.Background(), a.client.Timeout+refreshLockTTL)
+	defer cancel()
+	unlock, err := locker.Lock(ctx, "refresh:"+s.ID, refreshLockTTL)
+	if err != nil {
+		a.finish(c, s, nil, storeError(err))
+		return
+	}
+	defer unlock()
+	cur, err := a.c.Sessions.Reload(r.WithContext(ctx))
+	switch {
+	case errors.Is(err, session.ErrNoSession):
+		a.finish(c, s, nil, fmt.Errorf("%w: the session ended during the refresh", errTokenRejected))
+		return
+	case err != nil:
+		a.finish(c, s, nil, storeError(err))
+		return
+	case !a.needsRefresh(cur):
+		a.finish(c, s, cur, nil) // refreshed by another replica
+		return
+	}
+	pctx, pcancel := context.WithTimeout(context.Background(), a.client.Timeout)
+	ns, err := a.refresh(pctx, cur)
+	pcancel()
+	a.finish(c, s, ns, err)
+	if err == nil {
+		c.saveErr = a.saveRetrying(r, ns)
 	}
 }
+
+// finish publishes a refresh's outcome to the requests waiting for it. A
+// failed refresh, or one that kept the refresh token, is not handed to
+// later requests.
+func (a *Auth) finish(c *refreshCall, s, ns *session.Session, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c.s, c.err = ns, err
+	c.expires = a.c.Now().Add(refreshGrace)
+	if err != nil || ns.RefreshToken == s.RefreshToken {
+		a.pending.remove(c)
+	}
+	close(c.done)
+}
+
+// saveRetrying saves rotated tokens, retrying with back-off while the store
+// fails, for up to saveRetryFor. It gives up early only when the session
+// ended (an error matching session.ErrNoSession).
+func (a *Auth) saveRetrying(r *http.Request, s *session.Session) error {
+	wait := saveRetryMin
+	giveUp := time.Now().Add(saveRetryFor)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), a.client.Timeout)
+		err := a.c.Sessions.Save(discardResponse{}, r.WithContext(ctx), copySession(s))
+		cancel()
+		if err == nil || errors.Is(err, session.ErrNoSession) {
+			return err
+		}
+		if time.Now().After(giveUp) {
+			a.log.LogAttrs(context.Background(), slog.LevelError, "gatehouse: refreshed tokens could not be saved; giving up", attrSub(s), slog.Any("error", err))
+			return err
+		}
+		a.log.LogAttrs(context.Background(), slog.LevelWarn, "gatehouse: saving refreshed tokens failed; retrying", attrSub(s), slog.Any("error", err))
+		t := time.NewTimer(wait)
+		<-t.C
+		wait = min(wait*2, saveRetryMax)
+	}
+}
+
+// discardResponse is the ResponseWriter of a save made outside any
+// request: the store writes its cookie there, and the requests write their
+// own.
+type discardResponse struct{}
+
+func (discardResponse) Header() http.Header         { return http.Header{} }
+func (discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (discardResponse) WriteHeader(int)             {}
 
 // copySession gives each request its own copy of a shared result.
 func copySession(s *session.Session) *session.Session {
 	cp := *s
 	return &cp
-}
-
-// refreshLockTTL is the lease of the cross-replica refresh lock; the store
-// extends it while the refresh runs.
-const refreshLockTTL = 10 * time.Second
-
-// refreshLocked refreshes under the store's cross-replica lock when it has
-// one: after taking the lock it reads the session again, and when another
-// replica refreshed meanwhile it uses those tokens instead of refreshing
-// again. The new tokens are saved before the lock is released.
-func (a *Auth) refreshLocked(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session.Session) (*session.Session, error) {
-	locker, ok := a.c.Sessions.Locker()
-	if !ok {
-		return a.refresh(ctx, s)
-	}
-	unlock, err := locker.Lock(ctx, "refresh:"+s.ID, refreshLockTTL)
-	if err != nil {
-		return nil, storeError(err)
-	}
-	defer unlock()
-	cur, err := a.c.Sessions.Reload(r)
-	switch {
-	case errors.Is(err, session.ErrNoSession):
-		return nil, fmt.Errorf("%w: the session ended during the refresh", errTokenRejected)
-	case err != nil:
-		return nil, storeError(err)
-	case cur.RefreshToken != s.RefreshToken && !a.needsRefresh(cur):
-		return cur, nil // refreshed by another replica
-	}
-	ns, err := a.refresh(ctx, cur)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.c.Sessions.Save(w, r, ns); errors.Is(err, session.ErrNoSession) {
-		return nil, fmt.Errorf("%w: the session ended during the refresh", errTokenRejected)
-	} else if err != nil {
-		return nil, storeError(err)
-	}
-	return ns, nil
 }
 
 // refresh asks the provider for new tokens with s's refresh token.
@@ -149,10 +237,8 @@ func (a *Auth) refresh(ctx context.Context, s *session.Session) (*session.Sessio
 		return nil, fmt.Errorf("%w: %w: token_type %q is not Bearer", ErrProvider, errTokenRejected, printable(tok.TokenType, 32))
 	}
 	ns := *s
-	ns.AccessToken, ns.Expiry = tok.AccessToken, tok.Expiry
-	if ns.Expiry.IsZero() {
-		ns.Expiry = a.c.Now().Add(a.c.DefaultTokenLifetime)
-	}
+	ns.AccessToken = tok.AccessToken
+	ns.Issued, ns.Expiry = a.tokenTimes(tok)
 	if tok.RefreshToken != "" {
 		ns.RefreshToken = tok.RefreshToken // rotated
 	}

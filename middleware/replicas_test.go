@@ -27,7 +27,7 @@ type replicas struct {
 	hits  [2]atomic.Int64
 }
 
-func newReplicas(t *testing.T, op *oidctest.Server, redisAddr string) *replicas {
+func newReplicas(t *testing.T, op *oidctest.Server, redisAddr string, opts ...appOpt) *replicas {
 	t.Helper()
 	rs := &replicas{}
 	keys := [][]byte{[]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32))}
@@ -43,7 +43,7 @@ func newReplicas(t *testing.T, op *oidctest.Server, redisAddr string) *replicas 
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := newApp(t, op, func(c *middleware.Config) { c.Sessions = sessions })
+		a := newApp(t, op, append([]appOpt{func(c *middleware.Config) { c.Sessions = sessions }}, opts...)...)
 		a.sessions = sessions
 		withBackchannel(a)
 		rs.apps[i] = a
@@ -56,6 +56,13 @@ func newReplicas(t *testing.T, op *oidctest.Server, redisAddr string) *replicas 
 	}))
 	t.Cleanup(rs.front.Close)
 	return rs
+}
+
+// advance moves both instances' clocks forward by d.
+func (rs *replicas) advance(d time.Duration) {
+	for _, a := range rs.apps {
+		a.clock.advance(d)
+	}
 }
 
 // as returns a view of the replicas usable with the browser helpers: the
@@ -82,6 +89,7 @@ func TestReplicasShareSessionsAndRefreshOnce(t *testing.T) {
 		t.Fatalf("login: %d (%v %v)", resp.StatusCode, rs.apps[0].lastErr(), rs.apps[1].lastErr())
 	}
 	op.Set(func(bh *oidctest.Behavior) { bh.AccessTokenTTL = time.Hour })
+	rs.advance(20 * time.Second) // due for refresh
 	before := op.Count("token:refresh_token")
 	var wg sync.WaitGroup
 	var bad atomic.Int64

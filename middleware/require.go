@@ -82,11 +82,16 @@ func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session)
 		}
 		return s, nil
 	}
-	ns, err := a.refreshShared(r.Context(), w, r, s)
+	ns, err := a.refreshShared(r.Context(), r, s)
 	var pe *ProviderError
 	switch {
 	case err == nil:
-		if err := a.c.Sessions.Save(w, r, ns); errors.Is(err, session.ErrNoSession) {
+		// Saved even when the browser has gone: a cookie store's cookie
+		// then never arrives, and the next request is served the same
+		// result (refreshShared's grace).
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), a.client.Timeout)
+		defer cancel()
+		if err := a.c.Sessions.Save(w, r.WithContext(ctx), ns); errors.Is(err, session.ErrNoSession) {
 			return nil, nil // ended meanwhile (a logout elsewhere)
 		} else if err != nil {
 			return nil, storeError(err)
@@ -112,9 +117,11 @@ func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session)
 	}
 }
 
+// needsRefresh reports whether s's access token is due for a refresh: its
+// provider is this Auth's, it has a refresh token, and renewAt has passed.
 func (a *Auth) needsRefresh(s *session.Session) bool {
 	return s.Provider == a.c.Name && s.RefreshToken != "" && !s.Expiry.IsZero() &&
-		!a.c.Now().Add(a.c.RefreshMargin).Before(s.Expiry)
+		!a.c.Now().Before(renewAt(s.Issued, s.Expiry, a.c.RefreshMargin))
 }
 
 // unauthenticated answers a request that needs a session and has none.

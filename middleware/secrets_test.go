@@ -90,6 +90,7 @@ func TestNoSecretsInLogsOrPages(t *testing.T) {
 	})
 	b2 := newBrowser(t)
 	b2.login(a, "bob")
+	a.clock.advance(20 * time.Second)   // alice's token is due for refresh
 	b.get(a.srv.URL+"/me", "text/html") // refresh refused: session ends
 	op.Set(func(bh *oidctest.Behavior) { *bh = oidctest.Behavior{RevocationStatus: 500} })
 	b3 := newBrowser(t)

@@ -21,6 +21,10 @@ type Session struct {
 	RefreshToken string    `json:"rt,omitempty"`
 	TokenType    string    `json:"tt,omitempty"`
 	Expiry       time.Time `json:"exp,omitzero"` // access-token expiry
+	// Issued is when the access token was obtained, so that its lifetime
+	// is Expiry − Issued; zero in sessions saved before it was recorded
+	// (the lifetime is then unknown).
+	Issued time.Time `json:"ait,omitzero"`
 
 	// Claims are the ID-token (and userinfo) claims as received.
 	Claims json.RawMessage `json:"c,omitempty"`
