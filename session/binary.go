@@ -39,6 +39,7 @@ const (
 	tagCreated
 	tagLastSeen
 	tagExtra
+	tagIssued
 	tagLimit // one past the last tag this version knows
 )
 
@@ -77,6 +78,7 @@ func (s *Session) appendBinary(b []byte) []byte {
 	str(tagRefreshToken, s.RefreshToken)
 	str(tagTokenType, s.TokenType)
 	tm(tagExpiry, s.Expiry)
+	tm(tagIssued, s.Issued)
 	str(tagClaims, string(s.Claims))
 	str(tagSID, s.SID)
 	tm(tagCreated, s.Created)
@@ -136,7 +138,7 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 // same bytes in a string.
 func (s *Session) setField(tag int, v []byte, str string) error {
 	switch tag {
-	case tagExpiry, tagCreated, tagLastSeen:
+	case tagExpiry, tagIssued, tagCreated, tagLastSeen:
 		ns, n := binary.Varint(v)
 		if n <= 0 || n != len(v) {
 			return errBinary
@@ -145,6 +147,8 @@ func (s *Session) setField(tag int, v []byte, str string) error {
 		switch tag {
 		case tagExpiry:
 			s.Expiry = t
+		case tagIssued:
+			s.Issued = t
 		case tagCreated:
 			s.Created = t
 		default:
