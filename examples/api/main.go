@@ -9,6 +9,16 @@
 //	              ready curl commands are printed.
 //	API_AUDIENCE  the aud every token must carry (required with OIDC_ISSUER;
 //	              "api" with the test provider)
+//	ACCESS_TOKEN_TYPE
+//	              the typ header every token must carry (default "at+jwt",
+//	              RFC 9068 access tokens, which ID tokens never are). "any"
+//	              accepts every typ, for providers whose access tokens say
+//	              "JWT"; then OIDC_CLIENT_IDS is required.
+//	OIDC_CLIENT_IDS
+//	              with ACCESS_TOKEN_TYPE=any: the client IDs of the apps that
+//	              sign users in at this provider (space-separated). Their ID
+//	              tokens carry them as aud, so a token whose aud names one is
+//	              refused, and API_AUDIENCE may not be one of them.
 //
 // Routes:
 //
@@ -18,6 +28,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +75,11 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		return errors.New("API_AUDIENCE is required: the aud value your tokens carry")
 	}
 
+	typ, notIDTokens, err := tokenTyping(getenv, audience)
+	if err != nil {
+		return err
+	}
+
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	provider, err := verify.Discover(dctx, issuer, nil)
@@ -71,7 +87,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		return fmt.Errorf("discovering %s: %w", issuer, err)
 	}
 	defer provider.Close()
-	verifier, err := verify.NewVerifier(verify.Config{Audiences: []string{audience}}, provider)
+	verifier, err := verify.NewVerifier(verify.Config{Audiences: []string{audience}, Type: typ}, provider)
 	if err != nil {
 		return err
 	}
@@ -85,15 +101,16 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	mux.HandleFunc("GET /public", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]string{"message": "hello, anyone"})
 	})
-	mux.Handle("GET /me", bearer(http.HandlerFunc(claims)))
-	mux.Handle("GET /admin", bearer(middleware.RequireScope("admin")(http.HandlerFunc(claims))))
+	protect := func(h http.Handler) http.Handler { return bearer(notIDTokens(h)) }
+	mux.Handle("GET /me", protect(http.HandlerFunc(claims)))
+	mux.Handle("GET /admin", protect(middleware.RequireScope("admin")(http.HandlerFunc(claims))))
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "api: listening on %s (issuer %s, audience %q)\n", base, issuer, audience)
+	fmt.Fprintf(out, "api: listening on %s (issuer %s, audience %q, typ %q)\n", base, issuer, audience, cmp.Or(typ, "any"))
 	if demo != nil {
 		user := demo.AccessToken("alice", audience, "read")
 		admin := demo.AccessToken("root", audience, "read", "admin")
