@@ -55,22 +55,32 @@ func writeChunks(w http.ResponseWriter, r *http.Request, name, enc string, opts 
 
 // readChunks joins name, name_1, … as counted in the first chunk; false
 // when a chunk is missing or the count is malformed or over maxChunks. The
-// Cookie header is parsed once; the first cookie of a name wins.
+// Cookie header is scanned once; the first cookie of a name wins.
 func readChunks(r *http.Request, name string, maxChunks int) (string, bool) {
-	cookies := r.Cookies()
-	find := func(n string) (string, bool) {
-		for _, c := range cookies {
-			if c.Name == n {
-				return c.Value, true
-			}
-		}
+	var small [DefaultMaxChunks]string
+	parts := small[:0]
+	if maxChunks > len(small) {
+		parts = make([]string, 0, maxChunks)
+	}
+	parts = parts[:maxChunks]
+	var found [DefaultMaxChunks]bool
+	seen := found[:]
+	if maxChunks > len(found) {
+		seen = make([]bool, maxChunks)
+	}
+	isChunk := func(c string) bool {
+		i, ok := chunkIndex(name, c)
+		return ok && i < maxChunks && !seen[i]
+	}
+	eachCookie(r.Header, isChunk, func(c, v string) bool {
+		i, _ := chunkIndex(name, c)
+		parts[i], seen[i] = v, true
+		return true
+	})
+	if !seen[0] {
 		return "", false
 	}
-	v0, ok := find(name)
-	if !ok {
-		return "", false
-	}
-	count, rest, ok := strings.Cut(v0, ".")
+	count, rest, ok := strings.Cut(parts[0], ".")
 	n, ok2 := parseIndex(count)
 	if !ok || !ok2 || n < 1 || n > maxChunks {
 		return "", false
@@ -78,15 +88,18 @@ func readChunks(r *http.Request, name string, maxChunks int) (string, bool) {
 	if n == 1 {
 		return rest, true
 	}
-	var b strings.Builder
-	b.Grow(len(rest) * n)
-	b.WriteString(rest)
+	size := len(rest)
 	for i := 1; i < n; i++ {
-		v, ok := find(chunkName(name, i))
-		if !ok {
+		if !seen[i] {
 			return "", false
 		}
-		b.WriteString(v)
+		size += len(parts[i])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(rest)
+	for _, p := range parts[1:n] {
+		b.WriteString(p)
 	}
 	return b.String(), true
 }
@@ -115,11 +128,10 @@ func chunkIndex(name, cookie string) (int, bool) {
 	if cookie == name {
 		return 0, true
 	}
-	rest, ok := strings.CutPrefix(cookie, name+"_")
-	if !ok {
+	if len(cookie) <= len(name) || cookie[:len(name)] != name || cookie[len(name)] != '_' {
 		return 0, false
 	}
-	i, ok := parseIndex(rest)
+	i, ok := parseIndex(cookie[len(name)+1:])
 	return i, ok && i > 0
 }
 

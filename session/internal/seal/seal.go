@@ -114,18 +114,19 @@ func (s *Sealer) Open(name, value string) ([]byte, error) {
 		}
 		return plain, nil
 	}
-	buf, err := base64.RawURLEncoding.DecodeString(rest)
-	if err != nil {
-		return nil, errOpen
-	}
 	for _, aead := range s.aeads {
+		// Open in place, into the decoded buffer: a failed open clears
+		// it, so each key decodes its own (keys past the first are tried
+		// only while they rotate out).
+		buf, err := base64.RawURLEncoding.DecodeString(rest)
+		if err != nil {
+			return nil, errOpen
+		}
 		n := aead.NonceSize()
 		if len(buf) < n+aead.Overhead() {
 			return nil, errOpen
 		}
-		// Open into a fresh slice: a failed try must leave buf intact for
-		// the next key.
-		if plain, err := aead.Open(nil, buf[:n], buf[n:], []byte(name)); err == nil {
+		if plain, err := aead.Open(buf[n:n], buf[:n], buf[n:], []byte(name)); err == nil {
 			return plain, nil
 		}
 	}
