@@ -9,10 +9,12 @@ import (
 
 // Save a session at login and load it on a later request.
 func ExampleManager() {
-	store, err := session.NewCookieStore(
-		[]byte("0123456789abcdef0123456789abcdef"), // hash key (use 32 random bytes)
-		[]byte("fedcba9876543210fedcba9876543210"), // encryption key (AES-256)
-	)
+	// One secret of 32 random bytes or more (openssl rand -hex 32).
+	keys, err := session.DeriveKeys([]byte("an example secret, use 32 random bytes"))
+	if err != nil {
+		panic(err)
+	}
+	store, err := session.NewCookieStore(keys...)
 	if err != nil {
 		panic(err)
 	}

@@ -26,9 +26,7 @@ package main
 
 import (
 	"context"
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -145,11 +143,7 @@ func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Mana
 	case len(secret) < 32:
 		return nil, errors.New("SESSION_KEY must be at least 32 bytes (64 hex digits)")
 	}
-	hashKey, err := hkdf.Key(sha256.New, secret, nil, "gatehouse cookie hash key", 32)
-	if err != nil {
-		return nil, err
-	}
-	blockKey, err := hkdf.Key(sha256.New, secret, nil, "gatehouse cookie block key", 32)
+	keys, err := session.DeriveKeys(secret)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +152,6 @@ func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Mana
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
-		keys := [][]byte{hashKey, blockKey}
 		store, err := redisstore.New(redis.NewClient(opts), redisstore.Config{KeyPairs: keys})
 		if err != nil {
 			return nil, err
@@ -166,7 +159,7 @@ func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Mana
 		logger.Info("sessions in Redis", "addr", opts.Addr)
 		return session.New(session.Config{Store: store, FlowKeys: keys})
 	}
-	store, err := session.NewCookieStore(hashKey, blockKey)
+	store, err := session.NewCookieStore(keys...)
 	if err != nil {
 		return nil, err
 	}
