@@ -94,6 +94,8 @@ func (c *claims) member(dec *jsontext.Decoder, tok jsontext.Token) (err error) {
 		err = readString(dec, &c.AtHash)
 	case "sid":
 		err = readString(dec, &c.Sid)
+	case "cnf":
+		err = readCnf(dec, &c.Cnf)
 	case "events":
 		var v jsontext.Value
 		if v, err = dec.ReadValue(); err == nil {

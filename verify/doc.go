@@ -78,6 +78,20 @@
 // stay in use; when no keys could ever be fetched, Verify returns an error
 // matching ErrUnavailable (a bearer API answers 503, not 401).
 //
+// # Sender-constrained tokens
+//
+// Verify reads a token's "cnf" claim into Token.Confirmation: cnf.jkt (a
+// DPoP key's thumbprint, RFC 9449) and cnf["x5t#S256"] (a TLS client
+// certificate's, RFC 8705). A cnf naming any other confirmation method, or
+// malformed, makes the token invalid, so a bound token never passes as a
+// bearer token merely because its binding is unfamiliar. A DPoPVerifier
+// checks the DPoP proof that accompanies such a token (see
+// DPoPVerifier.Verify): the one place Gatehouse takes a key from a JWS
+// header, since the proof's own key is what the token's trusted issuer
+// bound it to. The key is read by the same rules as a key set's (no private
+// members, RSA of at least 2048 bits, EC on its curve) and its RFC 7638
+// thumbprint computed from the key itself.
+//
 // # Provider quirks accepted
 //
 // "aud" as a string or an array; "scope" as a space-separated string or

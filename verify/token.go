@@ -27,6 +27,10 @@ type Token struct {
 	ClientID  string    // client_id, or azp when client_id is absent
 	SessionID string    // sid
 
+	// Confirmation is the "cnf" claim: the key or certificate the token is
+	// bound to, empty for a bearer token.
+	Confirmation Confirmation
+
 	// Header values of the JWS.
 	Algorithm, KeyID, Type string
 
@@ -69,6 +73,7 @@ type claims struct {
 	AtHash   string
 	Sid      string
 	Events   []byte // the "events" value as it came, for logout tokens
+	Cnf      Confirmation
 }
 
 // strList is a JSON string or array of strings ("aud", "scp").
@@ -91,7 +96,7 @@ func numericDate(f float64) (time.Time, bool) {
 func newToken(raw string, h *header, payload []byte, c *claims) (*Token, error) {
 	t := &Token{
 		Issuer: c.Iss, Subject: c.Sub, Audience: c.Aud, ID: c.Jti, SessionID: c.Sid,
-		ClientID: c.ClientID, Algorithm: h.Alg, KeyID: h.Kid, Type: h.Typ,
+		ClientID: c.ClientID, Algorithm: h.Alg, KeyID: h.Kid, Type: h.Typ, Confirmation: c.Cnf,
 		Raw: raw, payload: payload, c: c,
 	}
 	if t.ClientID == "" {
