@@ -97,6 +97,10 @@ type Behavior struct {
 	// AutoLogin, when set, makes GET /authorize log this user in at once
 	// and redirect back, without the form.
 	AutoLogin string
+	// DPoPNonce, when set, is the nonce every DPoP proof at /token must
+	// carry; a proof without it gets 400 use_dpop_nonce and a DPoP-Nonce
+	// header (RFC 9449 §8).
+	DPoPNonce string
 	// AllowMissingPKCE accepts authorization requests without PKCE; by
 	// default code_challenge with method S256 is required.
 	AllowMissingPKCE bool

@@ -37,6 +37,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"backchannel_logout_supported":               true,
 		"backchannel_logout_session_supported":       true,
+		"dpop_signing_alg_values_supported":          dpopAlgs,
 	}
 	switch {
 	case b.IDTokenSigningAlgs == nil:

@@ -13,7 +13,9 @@
 //	GET  /jwks                                RS256, ES256 and EdDSA keys
 //	GET  /authorize, POST /authorize          login form (any username)
 //	POST /token                               authorization_code (PKCE S256),
-//	                                          refresh_token, client_credentials
+//	                                          refresh_token, client_credentials;
+//	                                          with a DPoP proof (RFC 9449) the
+//	                                          access token is bound to its key
 //	GET  /userinfo, POST /userinfo            claims for a Bearer access token
 //	GET  /end_session, POST /end_session      RP-initiated logout
 //	POST /revoke                              RFC 7009 revocation

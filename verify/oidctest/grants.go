@@ -33,7 +33,7 @@ func invalidGrant(desc string) *oauthError {
 }
 
 // codeGrant exchanges an authorization code (RFC 6749 §4.1.3, RFC 7636).
-func (s *Server) codeGrant(f url.Values, c *Client, b Behavior) (map[string]any, *oauthError) {
+func (s *Server) codeGrant(f url.Values, c *Client, jkt string, b Behavior) (map[string]any, *oauthError) {
 	s.mu.Lock()
 	ac := s.codes[f.Get("code")]
 	switch {
@@ -75,18 +75,18 @@ func (s *Server) codeGrant(f url.Values, c *Client, b Behavior) (map[string]any,
 	s.grants[g.id] = g
 	ac.grant = g.id
 	s.mu.Unlock()
-	return s.issue(g, g.scope, ac.nonce, true, b), nil
+	return s.issue(g, g.scope, ac.nonce, jkt, true, b), nil
 }
 
 // refreshGrant refreshes (RFC 6749 §6): rotation and reuse detection unless
 // switched off; scope may narrow.
-func (s *Server) refreshGrant(f url.Values, c *Client, b Behavior) (map[string]any, *oauthError) {
+func (s *Server) refreshGrant(f url.Values, c *Client, jkt string, b Behavior) (map[string]any, *oauthError) {
 	rotate := !b.DisableRefreshRotation
 	g, scope, e := s.useRefreshToken(f.Get("refresh_token"), f.Get("scope"), c, rotate, b)
 	if e != nil {
 		return nil, e
 	}
-	resp := s.issue(g, scope, "", rotate, b)
+	resp := s.issue(g, scope, "", jkt, rotate, b)
 	if !rotate {
 		resp["refresh_token"] = f.Get("refresh_token")
 	}
@@ -140,7 +140,7 @@ func narrow(granted, requested string) (string, bool) {
 
 // clientGrant serves client_credentials (RFC 6749 §4.4); audience or
 // resource (RFC 8707) sets the access token's aud.
-func (s *Server) clientGrant(f url.Values, c *Client, b Behavior) (map[string]any, *oauthError) {
+func (s *Server) clientGrant(f url.Values, c *Client, jkt string, b Behavior) (map[string]any, *oauthError) {
 	if c.Secret == "" {
 		return nil, &oauthError{status: http.StatusBadRequest, code: "unauthorized_client", desc: "a public client cannot use client_credentials"}
 	}
@@ -149,7 +149,7 @@ func (s *Server) clientGrant(f url.Values, c *Client, b Behavior) (map[string]an
 	s.mu.Lock()
 	s.grants[g.id] = g
 	s.mu.Unlock()
-	return s.issue(g, g.scope, "", false, b), nil
+	return s.issue(g, g.scope, "", jkt, false, b), nil
 }
 
 // audience picks the aud of access tokens: the request's resource params

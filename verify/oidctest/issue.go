@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// issue mints the tokens of one token response for a grant.
-func (s *Server) issue(g *grant, scope, nonce string, withRefresh bool, b Behavior) map[string]any {
+// issue mints the tokens of one token response for a grant; jkt, when set,
+// binds the access token to a DPoP key (RFC 9449 §6).
+func (s *Server) issue(g *grant, scope, nonce, jkt string, withRefresh bool, b Behavior) map[string]any {
 	n := time.Now()
 	ttl := b.accessTTL()
 	var at string
@@ -23,9 +24,15 @@ func (s *Server) issue(g *grant, scope, nonce string, withRefresh bool, b Behavi
 		if g.sid != "" {
 			c["sid"] = g.sid
 		}
+		if jkt != "" {
+			c["cnf"] = map[string]any{"jkt": jkt}
+		}
 		at = s.Sign(Token{Header: map[string]any{"typ": "at+jwt"}, Claims: c})
 	}
 	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": int(ttl.Seconds())}
+	if jkt != "" {
+		resp["token_type"] = "DPoP"
+	}
 	if scope != "" {
 		resp["scope"] = scope
 	}

@@ -39,6 +39,7 @@ type Server struct {
 	ends    []url.Values
 	revoked []string
 	dead    map[string]bool // revoked JWT access tokens minted by AccessToken
+	proofs  map[string]bool // jti of the DPoP proofs seen at /token
 }
 
 // NewServer starts a provider, like httptest.NewServer. It generates an
@@ -64,6 +65,7 @@ func NewUnstartedServer() *Server {
 		refresh:      map[string]*refreshToken{},
 		access:       map[string]*accessToken{},
 		dead:         map[string]bool{},
+		proofs:       map[string]bool{},
 	}
 	for _, fam := range families {
 		s.keys[fam] = []*signKey{s.newKey(fam)}

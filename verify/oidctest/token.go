@@ -12,6 +12,7 @@ import (
 type oauthError struct {
 	status     int
 	code, desc string
+	nonce      string // DPoP-Nonce header, for use_dpop_nonce
 }
 
 // token serves the token endpoint: client authentication, then the grant.
@@ -61,14 +62,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		tokenFail(w, e)
 		return
 	}
+	jkt, e := s.dpopBinding(r, b)
+	if e != nil {
+		tokenFail(w, e)
+		return
+	}
 	var resp map[string]any
 	switch gt {
 	case "authorization_code":
-		resp, e = s.codeGrant(r.PostForm, c, b)
+		resp, e = s.codeGrant(r.PostForm, c, jkt, b)
 	case "refresh_token":
-		resp, e = s.refreshGrant(r.PostForm, c, b)
+		resp, e = s.refreshGrant(r.PostForm, c, jkt, b)
 	case "client_credentials":
-		resp, e = s.clientGrant(r.PostForm, c, b)
+		resp, e = s.clientGrant(r.PostForm, c, jkt, b)
 	case "":
 		e = &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "grant_type is missing"}
 	default:
@@ -114,6 +120,9 @@ func tokenAnswer(w http.ResponseWriter, resp map[string]any, b Behavior) {
 func tokenFail(w http.ResponseWriter, e *oauthError) {
 	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="oidctest"`)
+	}
+	if e.nonce != "" {
+		w.Header().Set("DPoP-Nonce", e.nonce)
 	}
 	body := map[string]string{"error": e.code}
 	if e.desc != "" {
