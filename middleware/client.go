@@ -64,7 +64,9 @@ type ClientConfig struct {
 // the client-credentials grant: fetched when first needed, cached until
 // shortly before it expires, renewed once however many requests need it at
 // the same moment, each fetch carrying the context values of the request
-// that needs it (never a context kept from construction). An API answer 401
+// that needs it (never a context kept from construction). The renewal ahead
+// of expiry runs in the background: a request that has a token that has not
+// expired never waits for it. An API answer 401
 // drops the token, and the request is retried once with a fresh one when its
 // body can be replayed. When a renewal ahead of expiry fails, the current
 // token is used until it expires. After a failed token request the next one
@@ -232,7 +234,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // missing or close to expiry. Concurrent callers share one fetch, which
 // carries the values (not the deadline) of the ctx of the caller that
 // started it and is bounded by the HTTP client's timeout; a caller whose
-// ctx ends stops waiting without cancelling the fetch for the others.
+// ctx ends stops waiting without cancelling the fetch for the others. A
+// renewal ahead of expiry runs in the background: callers holding a token
+// that has not expired get it at once, and only callers without one wait.
 func (t *Transport) Token(ctx context.Context) (string, error) {
 	b, err := t.current(ctx)
 	if err != nil {
@@ -260,10 +264,21 @@ func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 		}
 		return nil, fmt.Errorf("%w (next token request in %s)", err, wait.Round(time.Millisecond))
 	}
+	// Past renewAt: a caller whose token has not expired starts the
+	// renewal (when none is under way) and goes on with that token; only
+	// callers without one wait for the renewal.
+	valid := t.token
+	if valid != nil && !now.Before(valid.expires) {
+		valid = nil
+	}
 	c := t.inflight
 	if c == nil {
 		if err := ctx.Err(); err != nil {
+			// A caller that has given up starts nothing.
 			t.mu.Unlock()
+			if valid != nil {
+				return valid, nil
+			}
 			return nil, err
 		}
 		c = &tokenCall{done: make(chan struct{})}
@@ -271,6 +286,9 @@ func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 		go t.renew(context.WithoutCancel(ctx), c)
 	}
 	t.mu.Unlock()
+	if valid != nil {
+		return valid, nil
+	}
 	select {
 	case <-c.done:
 		return c.token, c.err
