@@ -25,5 +25,5 @@ func TestConformanceCluster(t *testing.T) {
 	}
 	storetest.Run(t, func(t *testing.T) sessions.Store { return newStore(t, rdb, redisstore.Config{}) })
 	t.Run("Index", func(t *testing.T) { testIndex(t, newStore(t, rdb, redisstore.Config{})) })
-	t.Run("Lock", func(t *testing.T) { testLockExclusion(t, newStore(t, rdb, redisstore.Config{})) })
+	t.Run("Lock", func(t *testing.T) { testLockExclusion(t, rdb, newStore(t, rdb, redisstore.Config{})) })
 }

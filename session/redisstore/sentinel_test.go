@@ -96,7 +96,10 @@ func TestSentinelFailover(t *testing.T) {
 	}
 }
 
-// waitFor polls ok every 50 ms for up to 30 s.
+// waitFor polls ok every 50 ms for up to 30 s: the conditions are states
+// of other processes (replication, sentinel's view, a failover), which
+// announce nothing this test could wait on; a loaded machine makes it poll
+// longer, never fail sooner.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -104,6 +107,6 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // sleep-ok: the poll interval of a condition on other processes
 	}
 }
