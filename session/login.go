@@ -60,9 +60,13 @@ func (m *Manager) Delete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errors.Join(denyErr, fmt.Errorf("session: deleting: %w", err))
 	}
+	// The values stay until the store has seen them: a server-side store
+	// reads whose session it was from them to clear its sid and subject
+	// index entries.
 	ownOptions(gs).MaxAge = -1
+	err = m.store.Save(r, w, gs)
 	clear(gs.Values)
-	if err := m.store.Save(r, w, gs); err != nil {
+	if err != nil {
 		return errors.Join(denyErr, fmt.Errorf("session: deleting: %w", err))
 	}
 	return denyErr

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -77,10 +78,8 @@ func (s *Store) DeleteBySubject(ctx context.Context, iss, sub string) (int, erro
 }
 
 // deleteIndexed deletes the sessions listed in one index set, and their
-// entries in it. Each DEL is a command of its own in one pipeline, so the
-// sessions may live on any Cluster node. The other set a session is listed
-// in keeps a stale entry until it expires or is pruned; deleting a missing
-// session is harmless.
+// entries in every set they are listed in (the sid set and the subject set),
+// so a back-channel logout leaves no index entry behind either.
 func (s *Store) deleteIndexed(ctx context.Context, set string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -91,23 +90,56 @@ func (s *Store) deleteIndexed(ctx context.Context, set string) (int, error) {
 	if len(members) == 0 {
 		return 0, nil
 	}
-	dels := make([]*redis.IntCmd, len(members))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		rem := make([]any, len(members))
-		for i, h := range members {
-			dels[i] = p.Del(ctx, s.dataKey(h))
-			rem[i] = h
+	n, err := s.deleteOwned(ctx, members)
+	if err != nil {
+		return 0, err
+	}
+	// Only the members read, and only now: a login meanwhile keeps its
+	// entry, and a session whose data had already gone leaves this set too.
+	rem := make([]any, len(members))
+	for i, h := range members {
+		rem[i] = h
+	}
+	if err := s.rdb.ZRem(ctx, set, rem...).Err(); err != nil {
+		return n, fmt.Errorf("%w: ending sessions: %w", ErrUnavailable, err)
+	}
+	return n, nil
+}
+
+// deleteOwned deletes the sessions whose ID hashes are hs, reading each
+// one's owner as it goes (GETDEL), then takes them out of their owners' index
+// sets. It reports how many sessions existed. Each command is one of its own
+// in a pipeline, so the keys may live on any Cluster node.
+func (s *Store) deleteOwned(ctx context.Context, hs []string) (int, error) {
+	gets := make([]*redis.StringCmd, len(hs))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, h := range hs {
+			gets[i] = p.GetDel(ctx, s.dataKey(h))
 		}
-		// Only the members read: a login meanwhile keeps its entry.
-		p.ZRem(ctx, set, rem...)
+		return nil
+	})
+	for _, g := range gets {
+		if err := g.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return 0, fmt.Errorf("%w: ending sessions: %w", ErrUnavailable, err)
+		}
+	}
+	n := 0
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, g := range gets {
+			data, err := g.Bytes()
+			if err != nil {
+				continue // already gone
+			}
+			n++
+			values := map[any]any{}
+			if decodeValues(data, values) {
+				s.unindex(ctx, p, hs[i], ownerOf(values))
+			}
+		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("%w: ending sessions: %w", ErrUnavailable, err)
-	}
-	n := 0
-	for _, d := range dels {
-		n += int(d.Val())
+		return n, fmt.Errorf("%w: ending sessions: %w", ErrUnavailable, err)
 	}
 	return n, nil
 }

@@ -64,8 +64,7 @@ func testIndex(t *testing.T, st *redisstore.Store) {
 		t.Fatalf("by sid: %d %v, want 1", n, err)
 	}
 	alive("after logout by sid", map[string]bool{"a2": true, "a3": true, "b1": true})
-	// a1's session is also in alice's subject set: a stale entry, not
-	// counted.
+	// a1's session left alice's subject set with its sid set.
 	n, err = m.EndSessions(ctx, "https://op", "", "alice")
 	if err != nil || n != 1 {
 		t.Fatalf("by subject: %d %v, want 1", n, err)

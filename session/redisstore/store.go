@@ -170,10 +170,17 @@ func (s *Store) write(ctx context.Context, h string, data []byte, o owner, ttl t
 	return nil
 }
 
-// remove deletes a session's data and its index entries.
+// remove deletes a session's data and its index entries. When o is unknown
+// (the values were cleared before the delete, as gorilla's logout idiom
+// does), the owner is read from the stored data as it is deleted, so no
+// index entry outlives the session.
 func (s *Store) remove(ctx context.Context, h string, o owner) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if o.Iss == "" {
+		_, err := s.deleteOwned(ctx, []string{h})
+		return err
+	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, s.dataKey(h))
 		s.unindex(ctx, p, h, o)
