@@ -55,9 +55,12 @@ type Config struct {
 	AuthStyle AuthStyle
 
 	// RedirectURL is the callback URL registered at the provider, e.g.
-	// "https://app.example.com/callback". A path alone ("/callback") is
-	// completed from each request's scheme and host; see
-	// TrustForwardedHeaders.
+	// "https://app.example.com/callback": https, or plain http on a
+	// loopback address for local development. A path alone ("/callback")
+	// is completed from each request's scheme and host; see
+	// TrustForwardedHeaders. Cookies are Secure and "__Host-" prefixed
+	// either way (the session package never decides from a request);
+	// browsers accept them from http://localhost and 127.0.0.1.
 	RedirectURL string
 
 	// Scopes requested. Default "openid profile email". Without "openid"
@@ -189,8 +192,12 @@ func New(c Config) (*Auth, error) {
 	if err := checkParams("TokenParams", c.TokenParams, reservedTokenParams); err != nil {
 		return nil, err
 	}
-	if u, err := url.Parse(c.RedirectURL); err != nil || (u.Host == "" && (len(u.Path) == 0 || u.Path[0] != '/')) {
+	u, err := url.Parse(c.RedirectURL)
+	switch {
+	case err != nil || (u.Host == "" && (len(u.Path) == 0 || u.Path[0] != '/')):
 		return nil, fmt.Errorf("middleware: Config.RedirectURL %q is neither an absolute URL nor a path", c.RedirectURL)
+	case u.Host != "" && u.Scheme != "https" && !(u.Scheme == "http" && verify.IsLoopback(u.Hostname())):
+		return nil, fmt.Errorf("middleware: Config.RedirectURL %q must be https (plain http only on a loopback address, for development): the code and the Secure cookies need it", c.RedirectURL)
 	}
 	a := &Auth{c: c, md: c.Provider.Metadata()}
 	if a.md.AuthorizationEndpoint == "" || a.md.TokenEndpoint == "" {

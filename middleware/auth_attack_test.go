@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -348,4 +349,52 @@ func TestAttackCallbackDuplicateState(t *testing.T) {
 	if resp := b.login(a, "alice"); resp.StatusCode != http.StatusFound {
 		t.Fatalf("a correct callback: %d (%v)", resp.StatusCode, a.lastErr())
 	}
+}
+
+// An https site behind nginx's proxy_pass to 127.0.0.1 gets requests with
+// "Host: 127.0.0.1" over plain http, and nothing says https: its login-flow
+// and session cookies are Secure and __Host- prefixed all the same, since
+// the request never decides.
+func TestAttackHostHeaderDowngradesCookieSecurity(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	const redirect = "https://app.example/callback"
+	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: op.ClientSecret, RedirectURIs: []string{redirect}})
+	a := newApp(t, op, func(c *middleware.Config) { c.RedirectURL = redirect })
+	proxied := func(target string, cookies []*http.Cookie) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", target, nil)
+		r.Host = "127.0.0.1"
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		a.srv.Config.Handler.ServeHTTP(w, r)
+		return w
+	}
+	secure := func(step string, w *httptest.ResponseRecorder) []*http.Cookie {
+		cs := w.Result().Cookies()
+		if len(cs) == 0 {
+			t.Fatalf("%s: %d and no cookie (%v)", step, w.Code, a.lastErr())
+		}
+		for _, c := range cs {
+			if !c.Secure || !strings.HasPrefix(c.Name, "__Host-") {
+				t.Errorf("%s: cookie %s is not Secure and __Host-", step, c)
+			}
+		}
+		return cs
+	}
+	w := proxied("/login", nil)
+	flow := secure("login", w)
+	cb, err := op.Login("alice", w.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cb.Host != "app.example" {
+		t.Fatalf("the provider redirected to %s", cb)
+	}
+	w = proxied(cb.RequestURI(), flow)
+	if w.Code != http.StatusFound {
+		t.Fatalf("callback: %d (%v)", w.Code, a.lastErr())
+	}
+	secure("callback", w)
 }

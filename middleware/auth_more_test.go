@@ -179,12 +179,15 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	sessions, _ := session.New(session.Config{Store: store})
 	good := middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/cb", Sessions: sessions}
 	for name, mod := range map[string]func(*middleware.Config){
-		"no provider":    func(c *middleware.Config) { c.Provider = nil },
-		"no sessions":    func(c *middleware.Config) { c.Sessions = nil },
-		"no client ID":   func(c *middleware.Config) { c.ClientID = "" },
-		"no redirect":    func(c *middleware.Config) { c.RedirectURL = "" },
-		"relative path":  func(c *middleware.Config) { c.RedirectURL = "callback" },
-		"bad auth style": func(c *middleware.Config) { c.AuthStyle = 7 },
+		"no provider":           func(c *middleware.Config) { c.Provider = nil },
+		"no sessions":           func(c *middleware.Config) { c.Sessions = nil },
+		"no client ID":          func(c *middleware.Config) { c.ClientID = "" },
+		"no redirect":           func(c *middleware.Config) { c.RedirectURL = "" },
+		"relative path":         func(c *middleware.Config) { c.RedirectURL = "callback" },
+		"http to a public host": func(c *middleware.Config) { c.RedirectURL = "http://app.example/cb" },
+		"http to 0.0.0.0":       func(c *middleware.Config) { c.RedirectURL = "http://0.0.0.0:8080/cb" },
+		"another scheme":        func(c *middleware.Config) { c.RedirectURL = "ftp://app.example/cb" },
+		"bad auth style":        func(c *middleware.Config) { c.AuthStyle = 7 },
 		// Extra parameters that would be silently dropped or would
 		// override Gatehouse's own.
 		"AuthParams state":          func(c *middleware.Config) { c.AuthParams = url.Values{"state": {"fixed"}} },
@@ -206,6 +209,13 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			if !strings.Contains(err.Error(), "Params") {
 				t.Errorf("%s: the error does not name the field: %v", name, err)
 			}
+		}
+	}
+	for _, ok := range []string{"https://app.example/cb", "http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]/cb"} {
+		c := good
+		c.RedirectURL = ok
+		if _, err := middleware.New(c); err != nil {
+			t.Errorf("RedirectURL %s: %v", ok, err)
 		}
 	}
 	good.AuthParams = url.Values{"prompt": {"login"}, "login_hint": {"ada@example.com"}}

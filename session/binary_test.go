@@ -141,7 +141,7 @@ func TestCookieFromJSONVersionStillLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
-	r.Header.Set("Cookie", "gatehouse=1."+enc) // one chunk
+	r.Header.Set("Cookie", "__Host-gatehouse=1."+enc) // one chunk
 	s, err := m.Load(r)
 	if err != nil {
 		t.Fatal(err)

@@ -22,8 +22,8 @@ const maxCookieBytes = 4000
 
 // chunkSize is how many value bytes each chunk of a session called name
 // may hold, so that its whole Set-Cookie stays under maxCookieBytes.
-func chunkSize(r *http.Request, name string, opts *sessions.Options, maxChunks int) (int, error) {
-	probe := newCookie(r, chunkName(name, maxChunks-1), "", opts).String()
+func chunkSize(name string, opts *sessions.Options, maxChunks int) (int, error) {
+	probe := NewCookie(chunkName(name, maxChunks-1), "", opts).String()
 	size := maxCookieBytes - len(probe) - len(strconv.Itoa(maxChunks)) - 1
 	if size < 512 {
 		return 0, errors.New("session: the cookie's name and attributes leave no room for a value")
@@ -34,7 +34,7 @@ func chunkSize(r *http.Request, name string, opts *sessions.Options, maxChunks i
 // writeChunks sets the cookies of an encoded value and deletes the chunks a
 // larger value used before.
 func writeChunks(w http.ResponseWriter, r *http.Request, name, enc string, opts *sessions.Options, maxChunks int) error {
-	size, err := chunkSize(r, name, opts, maxChunks)
+	size, err := chunkSize(name, opts, maxChunks)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func writeChunks(w http.ResponseWriter, r *http.Request, name, enc string, opts 
 		if i == 0 {
 			part = strconv.Itoa(n) + "." + part
 		}
-		http.SetCookie(w, newCookie(r, chunkName(name, i), part, opts))
+		http.SetCookie(w, NewCookie(chunkName(name, i), part, opts))
 	}
 	deleteChunks(w, r, name, opts, n)
 	return nil
@@ -110,7 +110,7 @@ func deleteChunks(w http.ResponseWriter, r *http.Request, name string, opts *ses
 	del.MaxAge = -1
 	for _, c := range r.Cookies() {
 		if i, ok := chunkIndex(name, c.Name); ok && i >= from {
-			http.SetCookie(w, newCookie(r, c.Name, "", &del))
+			http.SetCookie(w, NewCookie(c.Name, "", &del))
 		}
 	}
 }

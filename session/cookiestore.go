@@ -24,11 +24,11 @@ const (
 // gob), split over several cookies (name, name_1, …) past the browsers'
 // 4 KB limit.
 //
-// Cookies get safe attributes whatever Options say about them: HttpOnly,
-// SameSite Lax (Strict, or None when Secure, if Options ask), and Secure
-// unless the request is plain http to a loopback host. A secure cookie at
-// Path "/" without Domain is named with the "__Host-" prefix, which
-// browsers bind to the exact host ("__Secure-" otherwise).
+// Cookies get safe attributes whatever Options or the request say: HttpOnly,
+// SameSite Lax (Strict or None if Options ask), and Secure, never decided
+// from the request's Host header or scheme. A cookie at Path "/" without
+// Domain is named with the "__Host-" prefix, which browsers bind to the
+// exact host ("__Secure-" otherwise).
 //
 // The cookie's expiry (Max-Age) is also sealed inside it: a copy replayed
 // after the browser dropped it does not decode. A missing, extra or altered
@@ -75,7 +75,7 @@ func (s *CookieStore) New(r *http.Request, name string) (*sessions.Session, erro
 	sess := sessions.NewSession(s, name)
 	sess.Options = s.options()
 	sess.IsNew = true
-	raw, ok := readChunks(r, cookieName(r, name, sess.Options), s.maxChunks())
+	raw, ok := readChunks(r, CookieName(name, sess.Options), s.maxChunks())
 	if !ok {
 		return sess, nil
 	}
@@ -100,7 +100,7 @@ func (s *CookieStore) Save(r *http.Request, w http.ResponseWriter, sess *session
 	if opts == nil {
 		opts = s.options()
 	}
-	name := cookieName(r, sess.Name(), opts)
+	name := CookieName(sess.Name(), opts)
 	if opts.MaxAge < 0 {
 		deleteChunks(w, r, name, opts, 0)
 		return nil

@@ -128,58 +128,63 @@ func TestOtherValuesKept(t *testing.T) {
 	}
 }
 
-func TestSecureDecision(t *testing.T) {
+// A request's Host header, scheme or forwarding headers never make a cookie
+// less secure: nginx's proxy_pass to 127.0.0.1 sends "Host: 127.0.0.1" for
+// an https site, and an attacker can send whatever he likes. The session
+// cookie and the login-flow cookies are Secure and __Host- prefixed for
+// every request, and the store's Options cannot turn Secure off.
+func TestAttackHostHeaderDowngradesCookieSecurity(t *testing.T) {
 	m, store := newManager(t)
+	store.Options.Secure = false // gorilla's zero value: ignored
 	rows := []struct {
-		name   string
-		req    func() *http.Request
-		secure bool
+		name string
+		req  func() *http.Request
 	}{
-		{"X-Forwarded-Proto https to localhost", func() *http.Request {
-			r := httptest.NewRequest("GET", "http://localhost:8080/", nil)
-			r.Header.Set("X-Forwarded-Proto", "https")
-			return r
-		}, true},
-		{"Forwarded proto=https", func() *http.Request {
+		{"Host 127.0.0.1 behind a proxy", func() *http.Request { return httptest.NewRequest("GET", "http://127.0.0.1:8080/", nil) }},
+		{"Host localhost", func() *http.Request { return httptest.NewRequest("GET", "http://localhost/", nil) }},
+		{"Host [::1]", func() *http.Request { return httptest.NewRequest("GET", "http://[::1]:8080/", nil) }},
+		{"Host 127.1.2.3", func() *http.Request { return httptest.NewRequest("GET", "http://127.1.2.3/", nil) }},
+		{"X-Forwarded-Proto http to loopback", func() *http.Request {
 			r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
-			r.Header.Set("Forwarded", `for=1.2.3.4;Proto=HTTPS`)
+			r.Header.Set("X-Forwarded-Proto", "http")
 			return r
-		}, true},
-		{"[::1]", func() *http.Request { return httptest.NewRequest("GET", "http://[::1]:8080/", nil) }, false},
-		{"127.1.2.3", func() *http.Request { return httptest.NewRequest("GET", "http://127.1.2.3/", nil) }, false},
-		{"localhost.example", func() *http.Request { return httptest.NewRequest("GET", "http://localhost.example/", nil) }, true},
-		{"10.0.0.1", func() *http.Request { return httptest.NewRequest("GET", "http://10.0.0.1/", nil) }, true},
+		}},
+		{"Forwarded proto=http", func() *http.Request {
+			r := httptest.NewRequest("GET", "http://localhost/", nil)
+			r.Header.Set("Forwarded", "for=1.2.3.4;proto=http")
+			return r
+		}},
+		{"public host over http", func() *http.Request { return httptest.NewRequest("GET", "http://app.example/", nil) }},
 	}
 	for _, tc := range rows {
+		t.Run(tc.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			if err := m.Login(w, tc.req(), sample(10)); err != nil {
+				t.Fatal(err)
+			}
+			f, _ := m.NewFlow("/", "p")
+			if err := m.SaveFlow(w, tc.req(), f); err != nil {
+				t.Fatal(err)
+			}
+			cs := w.Result().Cookies()
+			if len(cs) < 2 {
+				t.Fatalf("%d cookies, want the session's and the flow's", len(cs))
+			}
+			for _, c := range cs {
+				if !c.Secure || !c.HttpOnly || !strings.HasPrefix(c.Name, "__Host-") {
+					t.Errorf("cookie not Secure, HttpOnly and __Host-: %s", c)
+				}
+			}
+		})
+	}
+	// SameSite None is kept (the cookie is Secure), Strict too.
+	for _, ss := range []http.SameSite{http.SameSiteNoneMode, http.SameSiteStrictMode} {
+		store.Options.SameSite = ss
 		w := httptest.NewRecorder()
-		if err := m.Login(w, tc.req(), sample(10)); err != nil {
-			t.Fatal(err)
+		m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), sample(10))
+		if c := w.Result().Cookies()[0]; c.SameSite != ss || !c.Secure {
+			t.Errorf("SameSite %v: %s", ss, c)
 		}
-		c := w.Result().Cookies()[0]
-		if c.Secure != tc.secure || tc.secure != strings.HasPrefix(c.Name, "__Host-") {
-			t.Errorf("%s: %s", tc.name, c)
-		}
-	}
-	// Options.Secure forces Secure, even on loopback.
-	store.Options.Secure = true
-	w := httptest.NewRecorder()
-	m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), sample(10))
-	if c := w.Result().Cookies()[0]; !c.Secure || c.Name != "__Host-gatehouse" {
-		t.Errorf("Options.Secure on loopback: %s", c)
-	}
-	// SameSite None without Secure becomes Lax; Strict is kept.
-	store.Options.Secure = false
-	store.Options.SameSite = http.SameSiteNoneMode
-	w = httptest.NewRecorder()
-	m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), sample(10))
-	if c := w.Result().Cookies()[0]; c.SameSite != http.SameSiteLaxMode {
-		t.Errorf("SameSite None without Secure: %s", c)
-	}
-	store.Options.SameSite = http.SameSiteStrictMode
-	w = httptest.NewRecorder()
-	m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), sample(10))
-	if c := w.Result().Cookies()[0]; c.SameSite != http.SameSiteStrictMode || !c.HttpOnly {
-		t.Errorf("SameSite Strict: %s", c)
 	}
 }
 

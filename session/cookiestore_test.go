@@ -227,8 +227,8 @@ func TestCookieAttributes(t *testing.T) {
 		tls    bool
 		secure bool
 	}{
-		{"http://127.0.0.1:8080/", false, false},
-		{"http://localhost:8080/", false, false},
+		{"http://127.0.0.1:8080/", false, true}, // loopback: browsers take Secure cookies there
+		{"http://localhost:8080/", false, true},
 		{"http://app.example/", false, true}, // behind a TLS-terminating proxy
 		{"https://app.example/", true, true},
 	}

@@ -26,8 +26,10 @@
 // binary frame, so reading a session decodes the cookie once and the
 // Session's JSON once. Past the browsers' 4 KB limit it splits the value
 // over numbered cookies, at most MaxChunks of them. Its cookies are
-// HttpOnly, SameSite=Lax, Secure except over plain http to a loopback host,
-// and "__Host-" prefixed when Secure.
+// HttpOnly, SameSite=Lax, Secure and "__Host-" prefixed, for every request:
+// nothing a request carries (its Host header, scheme or X-Forwarded-Proto)
+// decides. Browsers accept Secure cookies from http://localhost and
+// 127.0.0.1, so local development over plain http still works.
 //
 // The default deny list (and the record of back-channel logouts kept for
 // cookie stores) lives in one process: several replicas with a cookie

@@ -49,21 +49,21 @@ func S256Challenge(verifier string) string {
 
 // SaveFlow keeps f in a cookie of its own, named from its state, so that
 // logins in several tabs do not overwrite each other: encrypted and
-// signed, HttpOnly, SameSite Lax, Path "/", Secure (and "__Host-") unless
-// the request is plain http to loopback, for 10 minutes. At most MaxFlows
+// signed, HttpOnly, SameSite Lax, Path "/", Secure and "__Host-" prefixed,
+// for 10 minutes. At most MaxFlows
 // are kept: the oldest pending ones (undecodable ones first) are dropped.
 func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
 	plain, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	name := m.flowName(r, f.State)
+	name := m.flowName(f.State)
 	enc := m.flowSealer.Seal(name, plain)
 	if len(enc) > maxFlowBytes {
 		return fmt.Errorf("%w: a login flow of %d bytes (a long ReturnTo?)", ErrTooLarge, len(enc))
 	}
 	m.dropOldFlows(w, r)
-	http.SetCookie(w, newCookie(r, name, enc, &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}))
+	http.SetCookie(w, NewCookie(name, enc, &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}))
 	return nil
 }
 
@@ -75,12 +75,12 @@ func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string)
 	if state == "" || len(state) > 512 {
 		return nil, ErrNoFlow
 	}
-	name := m.flowName(r, state)
+	name := m.flowName(state)
 	c, err := r.Cookie(name)
 	if err != nil {
 		return nil, ErrNoFlow
 	}
-	http.SetCookie(w, newCookie(r, name, "", &sessions.Options{Path: "/", MaxAge: -1}))
+	http.SetCookie(w, NewCookie(name, "", &sessions.Options{Path: "/", MaxAge: -1}))
 	f, ok := m.decodeFlow(name, c.Value)
 	switch {
 	case !ok, subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1:
@@ -104,20 +104,20 @@ func (m *Manager) decodeFlow(name, value string) (*Flow, bool) {
 }
 
 // flowPrefix is the name shared by every flow cookie of the request.
-func (m *Manager) flowPrefix(r *http.Request) string {
-	return cookieName(r, m.name, &sessions.Options{Path: "/"}) + "_flow_"
+func (m *Manager) flowPrefix() string {
+	return CookieName(m.name, &sessions.Options{Path: "/"}) + "_flow_"
 }
 
 // flowName derives a flow cookie's name from its state.
-func (m *Manager) flowName(r *http.Request, state string) string {
+func (m *Manager) flowName(state string) string {
 	sum := sha256.Sum256([]byte(state))
-	return m.flowPrefix(r) + base64.RawURLEncoding.EncodeToString(sum[:9])
+	return m.flowPrefix() + base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 // dropOldFlows deletes pending flow cookies beyond MaxFlows-1, oldest (and
 // undecodable) first, to make room for one more.
 func (m *Manager) dropOldFlows(w http.ResponseWriter, r *http.Request) {
-	prefix := m.flowPrefix(r)
+	prefix := m.flowPrefix()
 	type pending struct {
 		name    string
 		created time.Time
@@ -144,7 +144,7 @@ func (m *Manager) dropOldFlows(w http.ResponseWriter, r *http.Request) {
 		return strings.Compare(a.name, b.name)
 	})
 	for _, p := range flows[:len(flows)-m.maxFlows+1] {
-		http.SetCookie(w, newCookie(r, p.name, "", &sessions.Options{Path: "/", MaxAge: -1}))
+		http.SetCookie(w, NewCookie(p.name, "", &sessions.Options{Path: "/", MaxAge: -1}))
 	}
 }
 

@@ -176,14 +176,14 @@ func TestFlowBoundDropsUndecodableFirst(t *testing.T) {
 		f, r = startFlow(t, m, r)
 		flows = append(flows, f)
 	}
-	r.AddCookie(&http.Cookie{Name: "gatehouse_flow_zzzzzzzzzzzz", Value: "forged"})
+	r.AddCookie(&http.Cookie{Name: "__Host-gatehouse_flow_zzzzzzzzzzzz", Value: "forged"})
 	f, r := startFlow(t, m, r)
 	flows = append(flows, f)
 	names := map[string]bool{}
 	for _, c := range r.Cookies() {
 		names[c.Name] = true
 	}
-	if names["gatehouse_flow_zzzzzzzzzzzz"] || len(names) != 5 {
+	if names["__Host-gatehouse_flow_zzzzzzzzzzzz"] || len(names) != 5 {
 		t.Errorf("pending flows %v", names)
 	}
 	for _, f := range flows {

@@ -225,11 +225,14 @@ func (m *Manager) get(r *http.Request) (*sessions.Session, error) {
 
 // ownOptions gives gs Options of its own: some stores hand every session
 // a pointer to their shared Options, which must not change per request.
+// They are Secure and HttpOnly whatever the store's defaults (gorilla's are
+// neither): a third-party store's cookie gets the same guarantee as ours.
 func ownOptions(gs *sessions.Session) *sessions.Options {
 	opts := sessions.Options{Path: "/"}
 	if gs.Options != nil {
 		opts = *gs.Options
 	}
+	opts.Secure, opts.HttpOnly = true, true
 	gs.Options = &opts
 	return gs.Options
 }

@@ -131,8 +131,8 @@ func TestServerLifecycle(t *testing.T) {
 				t.Fatalf("a 6 KB session in %d cookies", len(cs))
 			}
 			for _, c := range cs {
-				if tls != strings.HasPrefix(c.Name, "__Host-") {
-					t.Errorf("cookie %s over tls=%v", c.Name, tls)
+				if !strings.HasPrefix(c.Name, "__Host-") {
+					t.Errorf("cookie %s over tls=%v: want __Host- (and Secure) always", c.Name, tls)
 				}
 			}
 			if code, body, _ := b.get("/me"); code != 200 || body != "alice 6000" {

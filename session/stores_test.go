@@ -68,6 +68,15 @@ func TestThirdPartyGobCookieStore(t *testing.T) {
 	if s, err := m.Load(r); err != nil || s.Subject != "alice" {
 		t.Fatalf("%v", err)
 	}
+	// gorilla's Options default to neither Secure nor HttpOnly: the
+	// Manager sets both, whatever the request.
+	w := httptest.NewRecorder()
+	if err := m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), sample(10)); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.Result().Cookies()[0]; !c.Secure || !c.HttpOnly {
+		t.Errorf("a third-party store's cookie: %s", c)
+	}
 }
 
 // sharedStore hands every session a pointer to its own Options, as some

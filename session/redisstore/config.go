@@ -31,10 +31,9 @@ type Config struct {
 	Prefix string
 	// Options are the cookie attributes of new sessions. Defaults: Path
 	// "/", MaxAge one day, HttpOnly, SameSite Lax. Whatever they say, as
-	// with session.CookieStore, cookies are HttpOnly, never SameSite=None
-	// without Secure, Secure unless the request is plain http to a
-	// loopback host, and named with the "__Host-" prefix when Secure, at
-	// Path "/" and without Domain.
+	// with session.CookieStore, cookies are HttpOnly, Secure (whatever
+	// the request), and named with the "__Host-" prefix at Path "/"
+	// without Domain ("__Secure-" otherwise).
 	Options *sessions.Options
 	// MaxAge, when set, is the lifetime of new sessions (it overrides
 	// Options.MaxAge), rounded down to seconds. It is also the Redis TTL

@@ -69,7 +69,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	opts := s.opts
 	sess.Options = &opts
 	sess.IsNew = true
-	c, err := r.Cookie(session.CookieName(r, name, &opts))
+	c, err := r.Cookie(session.CookieName(name, &opts))
 	if err != nil {
 		return sess, nil
 	}
@@ -109,14 +109,14 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	if opts == nil {
 		opts = &s.opts
 	}
-	name := session.CookieName(r, sess.Name(), opts)
+	name := session.CookieName(sess.Name(), opts)
 	if opts.MaxAge < 0 {
 		if sess.ID != "" {
 			if err := s.remove(r.Context(), idHash(sess.ID), ownerOf(sess.Values)); err != nil {
 				return err
 			}
 		}
-		http.SetCookie(w, session.NewCookie(r, name, "", opts))
+		http.SetCookie(w, session.NewCookie(name, "", opts))
 		return nil
 	}
 	data, err := encodeValues(sess.Values)
@@ -139,7 +139,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return err
 	}
 	sess.ID = id
-	http.SetCookie(w, session.NewCookie(r, name, value, opts))
+	http.SetCookie(w, session.NewCookie(name, value, opts))
 	return nil
 }
 

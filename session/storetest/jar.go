@@ -10,8 +10,9 @@ import (
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
-// origin is where the suite's requests go: plain http to loopback, where
-// cookies may be non-Secure, so no store needs TLS in tests.
+// origin is where the suite's requests go: plain http to loopback, which
+// browsers treat as a secure origin for Secure cookies, so no store needs
+// TLS in tests.
 const origin = "http://127.0.0.1"
 
 // jar is a browser's cookies for origin: a value and an expiry (zero for a
