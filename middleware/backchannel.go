@@ -18,7 +18,9 @@ const maxSeenJTIs = 100000
 // (signature, alg, iss, aud, iat, exp when present, the logout event, no
 // nonce, sub or sid, jti not seen before) and the matching sessions end: by
 // sid that one session, by sub every session of that user at this issuer.
-// It answers 200 with Cache-Control: no-store, or 400 with a JSON error.
+// It answers 200 with Cache-Control: no-store, or 400 with a JSON error, or
+// 503 when the session store failed: the token's jti is then not kept, so
+// the provider's retry of the same token ends the sessions.
 //
 // Sessions in a server-side store with an index (redisstore) are deleted
 // everywhere. With the cookie store the logout is recorded in this process
@@ -51,12 +53,18 @@ func (a *Auth) BackChannelLogout(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, status, "invalid_request", desc)
 		return
 	}
-	if !a.jtis.first(t.Issuer+"\x00"+t.ID, t.IssuedAt, a.c.Now()) {
+	// The jti is held while the sessions end, so a copy sent meanwhile is
+	// refused, and kept only once they have ended: when the store fails,
+	// it is forgotten, and the provider's retry of the same token (asked
+	// for by the 503) is not taken for a replay.
+	jti := t.Issuer + "\x00" + t.ID
+	if !a.jtis.first(jti, t.IssuedAt, a.c.Now()) {
 		writeJSONError(w, http.StatusBadRequest, "invalid_request", "the logout token was already used (jti replay)")
 		return
 	}
 	n, err := a.c.Sessions.EndSessions(r.Context(), t.Issuer, t.SessionID, t.Subject)
 	if err != nil {
+		a.jtis.forget(jti)
 		a.log.LogAttrs(r.Context(), slog.LevelError, "gatehouse: back-channel logout failed", slog.Any("error", err))
 		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "sessions could not be ended; retry")
 		return
@@ -93,4 +101,12 @@ func (c *jtiCache) first(key string, iat, now time.Time) bool {
 	}
 	c.seen[key] = iat
 	return true
+}
+
+// forget drops key, recorded by first for work that then failed, so the
+// same token may be presented again.
+func (c *jtiCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.seen, key)
 }
