@@ -43,6 +43,25 @@ type BearerConfig struct {
 	// Logger receives one line per refused request (never the token).
 	// Default: no logging.
 	Logger *slog.Logger
+
+	// DPoP, when set, also accepts DPoP-bound tokens (RFC 9449) sent as
+	// "Authorization: DPoP <token>" with a DPoP proof header checked by
+	// it, and challenges with both schemes. Whether or not it is set, a
+	// token bound to a DPoP key (cnf.jkt) is refused as a bearer token, and
+	// a token bound to a TLS client certificate (cnf["x5t#S256"], RFC 8705)
+	// is accepted only on a TLS connection, terminated by this Go server,
+	// presenting that certificate.
+	DPoP *verify.DPoPVerifier
+
+	// RequireDPoP refuses tokens that are not DPoP-bound. Needs DPoP.
+	RequireDPoP bool
+
+	// PublicURL is the API's external base URL (scheme, host, optional
+	// port and path prefix), the start of the URI DPoP proofs must name
+	// (htu). Set it behind a TLS-terminating proxy or load balancer.
+	// Default: https when the connection is TLS, else http, and the Host
+	// header.
+	PublicURL string
 }
 
 // BearerError is a refused bearer request, as RFC 6750 §3 describes it.
@@ -87,7 +106,17 @@ func NewBearer(c BearerConfig) (func(http.Handler) http.Handler, error) {
 			return nil, errors.New("middleware: a scope is empty or holds a space, quote or backslash")
 		}
 	}
+	if c.RequireDPoP && c.DPoP == nil {
+		return nil, errors.New("middleware: BearerConfig.RequireDPoP needs DPoP")
+	}
 	b := &bearer{BearerConfig: c}
+	var err error
+	if b.publicURL, err = checkPublicURL(c.PublicURL); err != nil {
+		return nil, err
+	}
+	if c.DPoP != nil {
+		b.algs = strings.Join(c.DPoP.Algorithms(), " ")
+	}
 	if b.Realm == "" {
 		b.Realm = "api"
 	}
@@ -101,7 +130,9 @@ func NewBearer(c BearerConfig) (func(http.Handler) http.Handler, error) {
 
 type bearer struct {
 	BearerConfig
-	scope string
+	scope     string
+	publicURL string // PublicURL checked, without a trailing slash
+	algs      string // the DPoP algorithms, for the challenge
 }
 
 func (b *bearer) wrap(next http.Handler) http.Handler {
@@ -114,6 +145,14 @@ func (b *bearer) wrap(next http.Handler) http.Handler {
 		t, err := b.Verifier.Verify(r.Context(), raw)
 		if err != nil {
 			b.refuse(w, r, verifyError(err))
+			return
+		}
+		nonce, berr := b.sender(r, raw, t)
+		if nonce != "" {
+			w.Header().Set("DPoP-Nonce", nonce)
+		}
+		if berr != nil {
+			b.refuse(w, r, berr)
 			return
 		}
 		if missing := missingScopes(t, b.Scopes); missing {
@@ -134,7 +173,7 @@ func (b *bearer) extract(r *http.Request) (string, *BearerError) {
 			return "", badRequest("more than one Authorization header")
 		}
 		scheme, rest, _ := strings.Cut(hs[0], " ")
-		if strings.EqualFold(scheme, "Bearer") {
+		if strings.EqualFold(scheme, "Bearer") || b.DPoP != nil && strings.EqualFold(scheme, "DPoP") {
 			tok = strings.TrimLeft(rest, " ")
 			if !isB64Token(tok) {
 				return "", badRequest("the Authorization header is not \"Bearer <token>\"")
@@ -188,6 +227,7 @@ func (b *bearer) refuse(w http.ResponseWriter, r *http.Request, e *BearerError) 
 	}
 	if e.Status != http.StatusServiceUnavailable {
 		w.Header().Set("WWW-Authenticate", challenge(b.Realm, e))
+		b.dpopChallenge(w, r, e)
 	}
 	b.ErrorResponder(w, r, e)
 }
