@@ -49,7 +49,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// RFC 9207: the response must come from the provider this flow went to.
-	if iss, has := q.Get("iss"), q.Has("iss"); (has && iss != a.md.Issuer) || (!has && a.md.AuthorizationResponseIssParameterSupported) {
+	if iss, has := q.Get("iss"), q.Has("iss"); (has && !a.c.Provider.Accepts(iss)) || (!has && a.md.AuthorizationResponseIssParameterSupported) {
 		a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_issuer",
 			Message: "The sign-in response did not come from the expected provider.", Err: ErrLoginRequest})
 		return
@@ -149,7 +149,8 @@ func (a *Auth) sessionFrom(ctx context.Context, tok *oauth2.Token, nonce string)
 		if err := idt.Claims(&claims); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrProvider, err)
 		}
-		s.Subject, s.IDToken, s.SID = idt.Subject, raw, idt.SessionID
+		// A multi-tenant provider's session keeps the tenant's own issuer.
+		s.Issuer, s.Subject, s.IDToken, s.SID = idt.Issuer, idt.Subject, raw, idt.SessionID
 	}
 	if a.c.FetchUserinfo || !a.openid {
 		info, err := a.userinfo(ctx, tok.AccessToken)

@@ -245,6 +245,9 @@ func (a *Auth) refresh(ctx context.Context, s *session.Session) (*session.Sessio
 	if raw, _ := tok.Extra("id_token").(string); raw != "" && a.verifier != nil {
 		// OpenID Connect Core §12.2: same issuer and subject as before.
 		idt, err := a.verifier.VerifyRefreshedIDToken(ctx, raw, s.Subject)
+		if err == nil && idt.Issuer != s.Issuer {
+			err = errIssuerChanged // another tenant of a multi-tenant provider
+		}
 		if err == nil {
 			err = idt.CheckAccessTokenHash(tok.AccessToken)
 		}

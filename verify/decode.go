@@ -96,6 +96,10 @@ func (c *claims) member(dec *jsontext.Decoder, tok jsontext.Token) (err error) {
 		err = readString(dec, &c.Sid)
 	case "cnf":
 		err = readCnf(dec, &c.Cnf)
+	case "tid":
+		err = readString(dec, &c.Tid)
+	case "auth_time":
+		err = readNumber(dec, &c.AuthTime)
 	case "events":
 		var v jsontext.Value
 		if v, err = dec.ReadValue(); err == nil {

@@ -11,6 +11,12 @@
 // in a token can add trust: the jku, x5u, x5c and jwk headers are never read,
 // never fetched, never used.
 //
+// A Provider with an IssuerTemplate (Microsoft Entra's common and
+// organizations endpoints) stands for many issuers, one per tenant: a token
+// matches it when the template, filled with the token's tenant claim ("tid",
+// a GUID, optionally from an allowlist), equals its "iss" exactly. The
+// issuer check is never skipped, and the keys are still the Provider's own.
+//
 // # What Verify checks, in order
 //
 //  1. Size: longer than Config.MaxTokenSize (16 KiB) is rejected unread.
@@ -49,7 +55,7 @@
 // applications and proxies often decode the same claims again with a
 // decoder that folds case. The registered names: iss sub aud exp nbf iat
 // jti nonce azp at_hash events sid typ alg kid crit b64 enc cnf scope scp
-// tid client_id cty jku jwk x5u x5c; in a key set, every JWK member name of
+// tid client_id cty jku jwk x5u x5c auth_time; in a key set, every JWK member name of
 // RFC 7517 and RFC 7518; in discovery metadata, every name Metadata reads.
 // "aud" must be a string or an array of strings: a null or number member
 // makes the token invalid. Every such refusal matches ErrInvalid

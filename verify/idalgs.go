@@ -44,7 +44,7 @@ func (v *Verifier) setIDAlgorithms(narrow []string) error {
 // checkIDAlg refuses an ID or logout token whose alg is not one of its
 // provider's ID token algorithms.
 func (v *Verifier) checkIDAlg(t *Token) error {
-	if !slices.Contains(v.idAlgs[t.Issuer], t.Algorithm) {
+	if !slices.Contains(v.idAlgs[t.trust], t.Algorithm) {
 		return errIDTokenAlg
 	}
 	return nil

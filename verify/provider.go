@@ -89,6 +89,14 @@ type ProviderConfig struct {
 	// material never is. Default slog.Default().
 	Logger *slog.Logger
 
+	// IssuerTemplate, when set, makes the provider multi-tenant: its
+	// metadata must publish exactly IssuerTemplate.Template as issuer, and
+	// each token's issuer is that template filled with the token's own
+	// tenant ID (see IssuerTemplate). Issuer is then the address discovery
+	// starts from, e.g. "https://login.microsoftonline.com/organizations/v2.0".
+	// Without it a templated issuer in the metadata fails with ErrMetadata.
+	IssuerTemplate *IssuerTemplate
+
 	// InsecureAllowHTTP accepts http:// issuer and endpoint URLs on hosts
 	// other than loopback. Safe only on a private network you control;
 	// loopback hosts (127.0.0.0/8, ::1, localhost) are always allowed.
@@ -99,9 +107,10 @@ type ProviderConfig struct {
 // fresh in the background. Create it with Discover or NewProvider; it is safe
 // for concurrent use. Close it when done to stop the key refresh.
 type Provider struct {
-	md     Metadata
-	client *http.Client
-	keys   *keySet // nil when the provider publishes no jwks_uri
+	md      Metadata
+	client  *http.Client
+	keys    *keySet  // nil when the provider publishes no jwks_uri
+	tenants *tenants // nil unless the provider has an IssuerTemplate
 }
 
 // Discover fetches the issuer's OpenID Connect discovery document
@@ -134,7 +143,16 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 			return nil, err
 		}
 	}
-	if md.Issuer != cfg.Issuer {
+	var tn *tenants
+	if cfg.IssuerTemplate != nil {
+		if cfg.Metadata != nil && cfg.Metadata.Issuer == "" {
+			md.Issuer = cfg.IssuerTemplate.Template
+		}
+		var err error
+		if tn, err = newTenants(cfg.IssuerTemplate, md.Issuer, cfg.InsecureAllowHTTP); err != nil {
+			return nil, err
+		}
+	} else if md.Issuer != cfg.Issuer {
 		return nil, fmt.Errorf("%w: issuer %q in the metadata differs from the configured issuer %q", ErrMetadata, md.Issuer, cfg.Issuer)
 	}
 	for _, e := range []struct{ name, u string }{
@@ -152,7 +170,7 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 			return nil, err
 		}
 	}
-	p := &Provider{md: md, client: client}
+	p := &Provider{md: md, client: client, tenants: tn}
 	if md.JWKSURI != "" {
 		ks, err := newKeySet(md.JWKSURI, client, cfg)
 		if err != nil {
@@ -166,7 +184,8 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 // Metadata returns a copy of the provider's metadata.
 func (p *Provider) Metadata() Metadata { return p.md }
 
-// Issuer returns the provider's issuer identifier.
+// Issuer returns the provider's issuer identifier (its IssuerTemplate's
+// Template for a multi-tenant provider).
 func (p *Provider) Issuer() string { return p.md.Issuer }
 
 // HTTPClient returns the client the provider uses for its own requests.

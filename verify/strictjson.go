@@ -34,7 +34,7 @@ import (
 var registeredNames = []string{
 	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "azp", "at_hash",
 	"events", "sid", "typ", "alg", "kid", "crit", "b64", "enc", "cnf", "scope",
-	"scp", "tid", "client_id", "cty", "jku", "jwk", "x5u", "x5c",
+	"scp", "tid", "client_id", "cty", "jku", "jwk", "x5u", "x5c", "auth_time",
 }
 
 // jwkNames are the JWK and JWK Set member names (RFC 7517, RFC 7518 §6) a

@@ -23,6 +23,7 @@ type Token struct {
 	Expiry    time.Time
 	NotBefore time.Time // zero when absent
 	IssuedAt  time.Time // zero when absent
+	AuthTime  time.Time // auth_time, when the user authenticated; zero when absent
 	ID        string    // jti
 	ClientID  string    // client_id, or azp when client_id is absent
 	SessionID string    // sid
@@ -39,6 +40,7 @@ type Token struct {
 
 	payload []byte
 	c       *claims
+	trust   string // the issuer of the Provider that vouched for it (a template for a multi-tenant one)
 }
 
 // Claims decodes the token's whole claims object into v, which may be a
@@ -74,6 +76,8 @@ type claims struct {
 	Sid      string
 	Events   []byte // the "events" value as it came, for logout tokens
 	Cnf      Confirmation
+	Tid      string  // tid, the tenant of a multi-tenant provider
+	AuthTime float64 // auth_time
 }
 
 // strList is a JSON string or array of strings ("aud", "scp").
@@ -102,11 +106,12 @@ func newToken(raw string, h *header, payload []byte, c *claims) (*Token, error) 
 	if t.ClientID == "" {
 		t.ClientID = c.Azp
 	}
-	var ok1, ok2, ok3 bool
+	var ok1, ok2, ok3, ok4 bool
 	t.Expiry, ok1 = numericDate(c.Exp)
 	t.NotBefore, ok2 = numericDate(c.Nbf)
 	t.IssuedAt, ok3 = numericDate(c.Iat)
-	if !ok1 || !ok2 || !ok3 {
+	t.AuthTime, ok4 = numericDate(c.AuthTime)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
 		return nil, errClaimRange
 	}
 	switch {

@@ -91,6 +91,7 @@ type Config struct {
 // for concurrent use and does no I/O until a token needs keys.
 type Verifier struct {
 	issuers   map[string]*Provider
+	templated []*Provider // the trusted providers with an IssuerTemplate
 	audiences []string
 	skipAud   bool
 	clientID  string
@@ -130,6 +131,9 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 			return nil, fmt.Errorf("verify: issuer %q is listed twice", p.md.Issuer)
 		}
 		v.issuers[p.md.Issuer] = p
+		if p.tenants != nil {
+			v.templated = append(v.templated, p)
+		}
 	}
 	if len(v.audiences) == 0 && !v.skipAud && v.clientID == "" {
 		return nil, errors.New("verify: Config.Audiences is empty: set the audience your API expects (or InsecureSkipAudience)")
@@ -274,9 +278,9 @@ func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet
 	if err != nil {
 		return nil, nil, 0, errSigB64
 	}
-	p, ok := v.issuers[c.Iss]
-	if !ok {
-		return nil, nil, 0, errIssuer
+	p, err := v.provider(c, payload)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	if ks, gen, err = v.checkSignature(ctx, p, &h, []byte(raw[:d2]), sig); err != nil {
 		return nil, nil, 0, err
@@ -285,6 +289,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	t.trust = p.md.Issuer
 	if err := v.checkTimes(t); err != nil {
 		return nil, nil, 0, err
 	}

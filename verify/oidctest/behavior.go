@@ -47,6 +47,14 @@ type Behavior struct {
 	// BadIDTokenSignature corrupts the ID token's signature.
 	BadIDTokenSignature bool
 
+	// MultiTenant makes the server a multi-tenant provider shaped like
+	// Microsoft Entra's common endpoint: the metadata publish the issuer
+	// template IssuerTemplate() (URL + "/{tenantid}/v2.0"), and every token
+	// minted at /token carries its user's tenant as "tid" and that tenant's
+	// issuer, TenantIssuer(tid), as "iss". A user's tenant is the "tid" of
+	// SetUser, or DefaultTenant. Discovery stays at URL.
+	MultiTenant bool
+
 	// DiscoveryIssuer, when set, is written into both metadata documents
 	// as issuer (mismatch tests).
 	DiscoveryIssuer string

@@ -15,6 +15,9 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	iss := s.Issuer()
+	if b.MultiTenant {
+		iss = s.IssuerTemplate()
+	}
 	if b.DiscoveryIssuer != "" {
 		iss = b.DiscoveryIssuer
 	}

@@ -27,6 +27,7 @@ func (s *Server) issue(g *grant, scope, nonce, jkt string, withRefresh bool, b B
 		if jkt != "" {
 			c["cnf"] = map[string]any{"jkt": jkt}
 		}
+		s.tenantClaims(c, g.user, b)
 		at = s.Sign(Token{Header: map[string]any{"typ": "at+jwt"}, Claims: c})
 	}
 	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": int(ttl.Seconds())}
@@ -65,6 +66,7 @@ func (s *Server) idToken(g *grant, nonce, accessToken string, b Behavior) string
 	if nonce != "" {
 		c["nonce"] = nonce
 	}
+	s.tenantClaims(c, g.user, b)
 	for k, v := range b.IDTokenClaims {
 		if v == nil {
 			delete(c, k)
