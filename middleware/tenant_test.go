@@ -96,6 +96,7 @@ func TestAttackRefreshMovesSessionToAnotherTenant(t *testing.T) {
 	a.op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
 	b := newBrowser(t)
 	b.login(a, "alice")
+	a.clock.advance(20 * time.Second) // the 30 s access token is due for refresh
 	if code, _ := b.me(a); code != 200 || a.op.Count("token:refresh_token") != 1 {
 		t.Fatalf("same-tenant refresh: /me %d, %d refreshes", code, a.op.Count("token:refresh_token"))
 	}
@@ -105,6 +106,7 @@ func TestAttackRefreshMovesSessionToAnotherTenant(t *testing.T) {
 	a.op.Set(func(bh *oidctest.Behavior) {
 		bh.IDTokenClaims = map[string]any{"tid": tenantB, "iss": a.op.TenantIssuer(tenantB)}
 	})
+	a.clock.advance(20 * time.Second)
 	if code, _ := b.me(a); code != 401 {
 		t.Errorf("refresh into tenant B: /me %d, want the session ended", code)
 	}
