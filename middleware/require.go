@@ -97,6 +97,9 @@ func (a *Auth) fresh(w http.ResponseWriter, r *http.Request, s *session.Session)
 			return nil, storeError(err)
 		}
 		return ns, nil
+	case r.Context().Err() != nil:
+		// The browser left; the refresh goes on without it.
+		return s, nil
 	case errors.Is(err, ErrSessionStore):
 		return nil, err
 	case errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500, errors.Is(err, errTokenRejected):
