@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,13 @@ type ClientConfig struct {
 
 	// Base carries the API requests. Default http.DefaultTransport.
 	Base http.RoundTripper
+
+	// DPoPKey, when set, makes the tokens DPoP-bound (RFC 9449): token
+	// and API requests carry a proof signed with it (ES256/384/512 by
+	// curve, EdDSA, or PS256 for RSA of at least 2048 bits), API requests
+	// use the DPoP scheme, the token response must say token_type DPoP,
+	// and a server asking for a nonce gets the request once more with it.
+	DPoPKey crypto.Signer
 }
 
 // NewClient returns an *http.Client whose requests carry a bearer token from
@@ -101,6 +109,12 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: tokenURL,
 		Scopes: c.Scopes, EndpointParams: c.EndpointParams, AuthStyle: c.AuthStyle.oauth2(),
 	}
+	var signer *dpopSigner
+	if c.DPoPKey != nil {
+		if signer, err = newDPoPSigner(c.DPoPKey); err != nil {
+			return nil, err
+		}
+	}
 	secret := c.ClientSecret
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		tok, err := cc.Token(ctx)
@@ -109,7 +123,12 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 		}
 		return tok, nil
 	}
-	return newTransport(fetch, c.HTTPClient, c.Base, c.ExpiryMargin, c.DefaultLifetime), nil
+	if signer != nil {
+		fetch = withDPoPTokenClient(signer, fetch)
+	}
+	t := newTransport(fetch, c.HTTPClient, c.Base, c.ExpiryMargin, c.DefaultLifetime)
+	t.dpop = signer
+	return t, nil
 }
 
 // tokenEndpoint is u, or else p's token endpoint, checked: https (http on
@@ -146,6 +165,7 @@ type Transport struct {
 	margin  time.Duration
 	deflife time.Duration
 	now     func() time.Time
+	dpop    *dpopSigner // nil unless ClientConfig.DPoPKey
 
 	mu          sync.Mutex
 	token       *cachedToken // the cached token; nil when none
@@ -204,7 +224,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	resp, err := t.base.RoundTrip(withBearer(req, tok, req.Body))
+	resp, err := t.send(req, tok, req.Body)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -227,7 +247,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return t.base.RoundTrip(withBearer(req, fresh, body))
+	return t.send(req, fresh, body)
 }
 
 // Token returns a valid access token, fetching one when the cached one is
@@ -302,8 +322,8 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, t.client), t.client.Timeout)
 	defer cancel()
 	tok, err := t.fetch(ctx)
-	if err == nil && !strings.EqualFold(tok.Type(), "Bearer") {
-		err = fmt.Errorf("%w: token_type %q is not Bearer", ErrProvider, printable(tok.TokenType, 32))
+	if err == nil && !strings.EqualFold(tok.Type(), t.scheme()) {
+		err = fmt.Errorf("%w: token_type %q is not %s", ErrProvider, printable(tok.TokenType, 32), t.scheme())
 	}
 	if err == nil && tok.AccessToken == "" {
 		err = fmt.Errorf("%w: the token response has no access_token", ErrProvider)
@@ -328,7 +348,7 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 		if !tok.Expiry.IsZero() {
 			life = tok.Expiry.Sub(now)
 		}
-		c.token = &cachedToken{token: tok.AccessToken, header: "Bearer " + tok.AccessToken, expires: now.Add(life)}
+		c.token = &cachedToken{token: tok.AccessToken, header: t.scheme() + " " + tok.AccessToken, expires: now.Add(life)}
 		t.token = c.token
 		t.renewAt = renewAt(now, now.Add(life), t.margin)
 		t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil

@@ -1,0 +1,174 @@
+package middleware
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// dpopSigner makes the DPoP proofs (RFC 9449 §4) of a machine-to-machine
+// client and remembers the nonce each server last asked for (§8, §9).
+type dpopSigner struct {
+	key    crypto.Signer
+	opts   crypto.SignerOpts // the hash; crypto.Hash(0) for Ed25519
+	ecSize int               // ECDSA coordinate size; 0 for other keys
+	header string            // the protected header, base64url: the same in every proof
+
+	mu     sync.Mutex
+	nonces map[string]string // origin → the nonce it last sent
+}
+
+// maxNonces bounds the servers whose nonces a client remembers.
+const maxNonces = 64
+
+// newDPoPSigner picks the proof algorithm for key: ES256, ES384 or ES512 by
+// curve, EdDSA for Ed25519, PS256 for RSA of at least 2048 bits.
+func newDPoPSigner(key crypto.Signer) (*dpopSigner, error) {
+	s := &dpopSigner{key: key, nonces: map[string]string{}}
+	b64 := base64.RawURLEncoding.EncodeToString
+	var alg string
+	var jwk any
+	switch pub := key.Public().(type) {
+	case *ecdsa.PublicKey:
+		switch pub.Curve {
+		case elliptic.P256():
+			alg, s.opts = "ES256", crypto.SHA256
+		case elliptic.P384():
+			alg, s.opts = "ES384", crypto.SHA384
+		case elliptic.P521():
+			alg, s.opts = "ES512", crypto.SHA512
+		default:
+			return nil, errors.New("middleware: ClientConfig.DPoPKey: ECDSA keys must be on P-256, P-384 or P-521")
+		}
+		s.ecSize = (pub.Curve.Params().BitSize + 7) / 8
+		b, err := pub.Bytes()
+		if err != nil {
+			return nil, errors.New("middleware: ClientConfig.DPoPKey: invalid ECDSA key")
+		}
+		jwk = struct {
+			Crv string `json:"crv"`
+			Kty string `json:"kty"`
+			X   string `json:"x"`
+			Y   string `json:"y"`
+		}{pub.Curve.Params().Name, "EC", b64(b[1 : 1+s.ecSize]), b64(b[1+s.ecSize:])}
+	case ed25519.PublicKey:
+		alg, s.opts = "EdDSA", crypto.Hash(0)
+		jwk = struct {
+			Crv string `json:"crv"`
+			Kty string `json:"kty"`
+			X   string `json:"x"`
+		}{"Ed25519", "OKP", b64(pub)}
+	case *rsa.PublicKey:
+		if pub.N.BitLen() < 2048 {
+			return nil, errors.New("middleware: ClientConfig.DPoPKey: RSA keys need at least 2048 bits")
+		}
+		alg, s.opts = "PS256", &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+		jwk = struct {
+			E   string `json:"e"`
+			Kty string `json:"kty"`
+			N   string `json:"n"`
+		}{b64(big.NewInt(int64(pub.E)).Bytes()), "RSA", b64(pub.N.Bytes())}
+	default:
+		return nil, errors.New("middleware: ClientConfig.DPoPKey must be an ECDSA, Ed25519 or RSA key")
+	}
+	h, _ := json.Marshal(struct {
+		Typ string `json:"typ"`
+		Alg string `json:"alg"`
+		JWK any    `json:"jwk"`
+	}{"dpop+jwt", alg, jwk})
+	s.header = b64(h)
+	return s, nil
+}
+
+// sign sets r's DPoP header: a fresh proof for r's method and URI (query
+// and fragment left out), with ath when accessToken is set and the nonce
+// r's server last sent.
+func (s *dpopSigner) sign(r *http.Request, accessToken string) error {
+	u := *r.URL
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	c := struct {
+		JTI   string `json:"jti"`
+		HTM   string `json:"htm"`
+		HTU   string `json:"htu"`
+		IAT   int64  `json:"iat"`
+		ATH   string `json:"ath,omitempty"`
+		Nonce string `json:"nonce,omitempty"`
+	}{JTI: rand.Text(), HTM: r.Method, HTU: u.String(), IAT: time.Now().Unix(), Nonce: s.nonce(origin(r))}
+	if accessToken != "" {
+		sum := sha256.Sum256([]byte(accessToken))
+		c.ATH = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	cb, _ := json.Marshal(c)
+	input := s.header + "." + base64.RawURLEncoding.EncodeToString(cb)
+	sig, err := s.signature([]byte(input))
+	if err != nil {
+		return err
+	}
+	r.Header.Set("DPoP", input+"."+base64.RawURLEncoding.EncodeToString(sig))
+	return nil
+}
+
+// signature signs input in JWS form (RFC 7518 §3): ECDSA as r||s.
+func (s *dpopSigner) signature(input []byte) ([]byte, error) {
+	digest := input
+	if h := s.opts.HashFunc(); h != 0 {
+		hh := h.New()
+		hh.Write(input)
+		digest = hh.Sum(nil)
+	}
+	sig, err := s.key.Sign(rand.Reader, digest, s.opts)
+	if err != nil || s.ecSize == 0 {
+		return sig, err
+	}
+	var rs struct{ R, S *big.Int }
+	if rest, err := asn1.Unmarshal(sig, &rs); err != nil || len(rest) > 0 || rs.R.Sign() <= 0 || rs.S.Sign() <= 0 ||
+		rs.R.BitLen() > 8*s.ecSize || rs.S.BitLen() > 8*s.ecSize {
+		return nil, errors.New("middleware: the DPoP key's ECDSA signature is not ASN.1")
+	}
+	out := make([]byte, 2*s.ecSize)
+	rs.R.FillBytes(out[:s.ecSize])
+	rs.S.FillBytes(out[s.ecSize:])
+	return out, nil
+}
+
+// origin is scheme://host of r's URL: the server a nonce belongs to.
+func origin(r *http.Request) string { return strings.ToLower(r.URL.Scheme + "://" + r.URL.Host) }
+
+func (s *dpopSigner) nonce(origin string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nonces[origin]
+}
+
+// noteNonce remembers the DPoP-Nonce resp carries, and reports whether it
+// is new: a request refused for lack of it is worth sending again.
+func (s *dpopSigner) noteNonce(r *http.Request, resp *http.Response) bool {
+	n := resp.Header.Get("DPoP-Nonce")
+	if n == "" || len(n) > 512 {
+		return false
+	}
+	o := origin(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nonces[o] == n {
+		return false
+	}
+	if len(s.nonces) >= maxNonces {
+		clear(s.nonces)
+	}
+	s.nonces[o] = n
+	return true
+}
