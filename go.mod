@@ -10,6 +10,7 @@ require (
 	github.com/lestrrat-go/jwx/v3 v3.3.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/oauth2 v0.37.0
+	golang.org/x/sync v0.18.0
 )
 
 require (

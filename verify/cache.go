@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync/atomic"
+	"time"
 )
 
 // defaultCacheSize is the number of verified tokens kept when
@@ -43,6 +44,11 @@ type cacheEntry struct {
 	tok  *Token
 	keys *keySet
 	gen  uint64 // the key-set generation the token was verified with
+
+	// Introspection results (introspect.go) carry no keys: an entry lives
+	// until until, and err, when set, is a cached refusal.
+	until time.Time
+	err   error
 }
 
 // newTokenCache returns a cache of at least size entries (rounded up to a
@@ -62,6 +68,16 @@ func (c *tokenCache) set(h uint64) []atomic.Pointer[cacheEntry] {
 // get returns the cached token for raw, if any and still backed by the same
 // keys.
 func (c *tokenCache) get(raw string) (*Token, uint64) {
+	e, h := c.lookup(raw)
+	if e == nil {
+		return nil, h
+	}
+	return e.tok, h
+}
+
+// lookup returns the entry for raw, if any and still backed by the same
+// keys, and raw's hash.
+func (c *tokenCache) lookup(raw string) (*cacheEntry, uint64) {
 	h := maphash.String(c.seed, raw)
 	set := c.set(h)
 	for i := range set {
@@ -76,14 +92,19 @@ func (c *tokenCache) get(raw string) (*Token, uint64) {
 			set[i].CompareAndSwap(e, nil)
 			return nil, h
 		}
-		return e.tok, h
+		return e, h
 	}
 	return nil, h
 }
 
 // put caches t, verified with generation gen of keys, under hash h.
 func (c *tokenCache) put(h uint64, t *Token, keys *keySet, gen uint64) {
-	e := &cacheEntry{hash: h, raw: t.Raw, tok: t, keys: keys, gen: gen}
+	c.store(&cacheEntry{hash: h, raw: t.Raw, tok: t, keys: keys, gen: gen})
+}
+
+// store caches e under e.hash.
+func (c *tokenCache) store(e *cacheEntry) {
+	h := e.hash
 	set := c.set(h)
 	for i := range set {
 		old := set[i].Load()

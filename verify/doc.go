@@ -98,6 +98,24 @@
 // members, RSA of at least 2048 bits, EC on its curve) and its RFC 7638
 // thumbprint computed from the key itself.
 //
+// # Opaque tokens: introspection
+//
+// An Introspector (NewIntrospector) verifies tokens the API cannot check
+// itself by asking the provider's introspection_endpoint (RFC 7662),
+// authenticated with the API's client credentials (client_secret_basic or
+// client_secret_post). The answer must say "active": true, token_type
+// Bearer or DPoP, and passes the checks of 4, 6 and 7 above (iss, when
+// present, exactly the provider's); it is read strictly and at most 64 KiB of
+// it. A signed RFC 9701 answer (application/token-introspection+jwt) is
+// verified with the provider's keys: typ token-introspection+jwt, iss, aud
+// the API's client ID, iat. Answers are cached (active ones until exp, at
+// most IntrospectionConfig.CacheTTL, 2 minutes; refusals 10 s), and
+// concurrent requests for one token share one call. An endpoint that is down,
+// slow or answers anything but a readable 200 gives ErrUnavailable.
+//
+// A TokenVerifier is either kind; Either sends JWT-shaped tokens to a
+// Verifier and the rest to an Introspector.
+//
 // # Provider quirks accepted
 //
 // "aud" as a string or an array; "scope" as a space-separated string or

@@ -162,6 +162,7 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 		{"jwks_uri", md.JWKSURI},
 		{"end_session_endpoint", md.EndSessionEndpoint},
 		{"revocation_endpoint", md.RevocationEndpoint},
+		{"introspection_endpoint", md.IntrospectionEndpoint},
 	} {
 		if e.u == "" {
 			continue

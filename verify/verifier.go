@@ -237,7 +237,20 @@ type header struct {
 
 // verify runs every check but the audience one. It also returns the key set
 // and generation the signature was checked with (nil, 0 for HMAC).
-func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet, gen uint64, err error) {
+func (v *Verifier) verify(ctx context.Context, raw string) (*Token, *keySet, uint64, error) {
+	t, ks, gen, err := v.verifySigned(ctx, raw)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := v.checkTimes(t); err != nil {
+		return nil, nil, 0, err
+	}
+	return t, ks, gen, nil
+}
+
+// verifySigned runs the checks of verify up to the signature: every one but
+// the time and audience checks.
+func (v *Verifier) verifySigned(ctx context.Context, raw string) (_ *Token, ks *keySet, gen uint64, err error) {
 	if len(raw) > v.maxSize {
 		return nil, nil, 0, errTooLarge
 	}
@@ -290,9 +303,6 @@ func (v *Verifier) verify(ctx context.Context, raw string) (_ *Token, ks *keySet
 		return nil, nil, 0, err
 	}
 	t.trust = p.md.Issuer
-	if err := v.checkTimes(t); err != nil {
-		return nil, nil, 0, err
-	}
 	return t, ks, gen, nil
 }
 

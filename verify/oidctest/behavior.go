@@ -109,6 +109,22 @@ type Behavior struct {
 	// carry; a proof without it gets 400 use_dpop_nonce and a DPoP-Nonce
 	// header (RFC 9449 §8).
 	DPoPNonce string
+	// IntrospectionStatus, when non-zero, makes the introspection endpoint
+	// answer that status with a small error body.
+	IntrospectionStatus int
+	// IntrospectionBody, when set, is the exact introspection answer
+	// (status 200) for an authenticated client, with content type
+	// IntrospectionContentType (default application/json): for answers a
+	// map cannot hold, such as a member name twice, or oversized ones.
+	IntrospectionBody, IntrospectionContentType string
+	// IntrospectionClaims are merged into every active introspection
+	// answer, last; a nil value deletes the member.
+	IntrospectionClaims map[string]any
+	// IntrospectionJWT answers a request whose Accept names
+	// application/token-introspection+jwt with an RFC 9701 signed JWT
+	// (RS256, typ token-introspection+jwt, iss, aud the calling client,
+	// iat, the answer in token_introspection).
+	IntrospectionJWT bool
 	// AllowMissingPKCE accepts authorization requests without PKCE; by
 	// default code_challenge with method S256 is required.
 	AllowMissingPKCE bool

@@ -19,6 +19,8 @@
 //	GET  /userinfo, POST /userinfo            claims for a Bearer access token
 //	GET  /end_session, POST /end_session      RP-initiated logout
 //	POST /revoke                              RFC 7009 revocation
+//	POST /introspect                          RFC 7662 introspection (RFC 9701
+//	                                          JWT answers with IntrospectionJWT)
 //
 // The default is a correct, strict provider: PKCE S256 is required, codes are
 // single use and expire in a minute (reusing one revokes what it gave),

@@ -24,8 +24,8 @@ type refreshToken struct {
 }
 
 type accessToken struct {
-	grant, user, sub string
-	expires          time.Time
+	grant, user, sub, scope string
+	issued, expires         time.Time
 }
 
 func invalidGrant(desc string) *oauthError {

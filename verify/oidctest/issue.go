@@ -38,7 +38,7 @@ func (s *Server) issue(g *grant, scope, nonce, jkt string, withRefresh bool, b B
 		resp["scope"] = scope
 	}
 	s.mu.Lock()
-	s.access[at] = &accessToken{grant: g.id, user: g.user, sub: g.sub, expires: n.Add(ttl)}
+	s.access[at] = &accessToken{grant: g.id, user: g.user, sub: g.sub, scope: scope, issued: n, expires: n.Add(ttl)}
 	if withRefresh {
 		rt := randomString(32)
 		s.refresh[rt] = &refreshToken{grant: g.id}

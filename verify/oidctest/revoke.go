@@ -10,18 +10,8 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "revocation unavailable (oidctest RevocationStatus)", b.RevocationStatus)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "unreadable or oversized form"})
-		return
-	}
-	c, e := s.authenticate(r)
-	if e != nil {
-		tokenFail(w, e)
-		return
-	}
-	tok := r.PostForm.Get("token")
-	if tok == "" {
-		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "token is missing"})
+	c, tok, ok := s.tokenParam(w, r)
+	if !ok {
 		return
 	}
 	owner, known := s.tokenClient(tok)
@@ -59,4 +49,25 @@ func (s *Server) tokenClient(tok string) (client string, known bool) {
 		return id, ok
 	}
 	return "", false
+}
+
+// tokenParam reads the form of a revocation or introspection request:
+// client authentication and the token parameter. On failure it has written
+// the error and ok is false.
+func (s *Server) tokenParam(w http.ResponseWriter, r *http.Request) (c *Client, tok string, ok bool) {
+	if err := r.ParseForm(); err != nil {
+		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "unreadable or oversized form"})
+		return nil, "", false
+	}
+	c, e := s.authenticate(r)
+	if e != nil {
+		tokenFail(w, e)
+		return nil, "", false
+	}
+	tok = r.PostForm.Get("token")
+	if tok == "" {
+		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "token is missing"})
+		return nil, "", false
+	}
+	return c, tok, true
 }

@@ -83,6 +83,7 @@ func NewUnstartedServer() *Server {
 	route("GET /end_session", "end_session", s.endSession)
 	route("POST /end_session", "end_session", s.endSession)
 	route("POST /revoke", "revocation", s.revoke)
+	route("POST /introspect", "introspection", s.introspect)
 	s.srv = httptest.NewUnstartedServer(mux)
 	return s
 }
@@ -123,6 +124,7 @@ func (s *Server) behavior() Behavior {
 		b.JWKSMembers[fam] = maps.Clone(m)
 	}
 	b.IDTokenSigningAlgs = slices.Clone(b.IDTokenSigningAlgs)
+	b.IntrospectionClaims = maps.Clone(b.IntrospectionClaims)
 	return b
 }
 
