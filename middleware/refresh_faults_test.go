@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +61,26 @@ func checkNoneLost(t *testing.T, op *oidctest.Server, want int) {
 	}
 }
 
+// abandonable returns the context for the next request to srv and leave,
+// which cancels it (the browser goes away) and returns once the server has
+// noticed (its request context ended).
+func abandonable(srv *httptest.Server) (ctx context.Context, leave func()) {
+	reqCtx := make(chan context.Context, 1)
+	inner := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case reqCtx <- r.Context():
+		default:
+		}
+		inner.ServeHTTP(w, r)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	return ctx, func() {
+		cancel()
+		<-(<-reqCtx).Done()
+	}
+}
+
 // refreshFault is alice signed in through two replicas on a real Redis,
 // with a hook run once between the provider's answer and the save.
 type refreshFault struct {
@@ -93,21 +114,9 @@ func (f *refreshFault) onSave(g func()) { f.hook.Store(&g) }
 func TestRefreshSurvivesAbandonedRequest(t *testing.T) {
 	f := newRefreshFault(t)
 	op, rs, b, first := f.op, f.rs, f.b, f.first
-	reqCtx := make(chan context.Context, 1)
-	inner := rs.apps[0].srv.Config.Handler
-	rs.apps[0].srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case reqCtx <- r.Context():
-		default:
-		}
-		inner.ServeHTTP(w, r)
-	})
 	rs.advance(20 * time.Second)
-	ctx, cancel := context.WithCancel(context.Background())
-	f.onSave(func() {
-		cancel()            // the browser goes away
-		<-(<-reqCtx).Done() // and the server has noticed
-	})
+	ctx, leave := abandonable(rs.apps[0].srv)
+	f.onSave(leave)
 	req, _ := http.NewRequestWithContext(ctx, "GET", rs.apps[0].srv.URL+"/token", nil)
 	if _, err := b.c.Do(req); !errors.Is(err, context.Canceled) {
 		t.Fatalf("the abandoned request: %v", err)
@@ -344,4 +353,35 @@ func TestRefreshStallAfterReplicaDeathBounded(t *testing.T) {
 		t.Error("the lock is still held")
 	}
 	checkNoneLost(t, op, 2)
+}
+
+// The same on the cookie store, where the abandoned request's Set-Cookie
+// never reaches the browser: the next request presents the rotated-out
+// refresh token in the old cookie and is handed the refresh's result (and
+// its cookie), never sending that token to the provider.
+func TestRefreshSurvivesAbandonedRequestCookieStore(t *testing.T) {
+	op := rotatingOP(t)
+	var hook atomic.Pointer[func()]
+	a := newApp(t, op, afterRefresh(&hook))
+	b := newBrowser(t)
+	b.login(a, "alice")
+	first := sessionOf(t, a, b)
+	a.clock.advance(20 * time.Second)
+	ctx, leave := abandonable(a.srv)
+	hook.Store(&leave)
+	req, _ := http.NewRequestWithContext(ctx, "GET", a.srv.URL+"/token", nil)
+	if _, err := b.c.Do(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the abandoned request: %v", err)
+	}
+	if s := sessionOf(t, a, b); s.RefreshToken != first.RefreshToken {
+		t.Fatal("the abandoned request's cookie arrived after all")
+	}
+	resp, tok := b.get(a.srv.URL+"/token", "")
+	if resp.StatusCode != 200 || tok == first.AccessToken {
+		t.Fatalf("the next request, with the old cookie: %d, new token %v", resp.StatusCode, tok != first.AccessToken)
+	}
+	if s := sessionOf(t, a, b); s.RefreshToken == first.RefreshToken || s.AccessToken != tok {
+		t.Error("the browser's cookie does not hold the rotated tokens")
+	}
+	checkNoneLost(t, op, 1)
 }
