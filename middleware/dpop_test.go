@@ -34,6 +34,12 @@ type proofKey struct {
 func newProofKey(t testing.TB) *proofKey {
 	t.Helper()
 	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return proofKeyOf(t, priv)
+}
+
+// proofKeyOf is priv as a proofKey, its thumbprint computed by jwx.
+func proofKeyOf(t testing.TB, priv *ecdsa.PrivateKey) *proofKey {
+	t.Helper()
 	pk, err := jwk.Import(priv.Public())
 	if err != nil {
 		t.Fatal(err)

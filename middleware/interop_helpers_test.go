@@ -103,6 +103,7 @@ type opOptions struct {
 	appURL      string // redirect_uri is appURL/callback, post-logout appURL/
 	backchannel bool   // backchannel_logout_uri is appURL/backchannel
 	atTTL       int    // access-token lifetime, seconds
+	dpopNonce   bool   // DPoP proofs at the token endpoint need the provider's nonce
 }
 
 // startNodeOP starts oidc-provider on a free loopback port, signing with
@@ -124,6 +125,9 @@ func startNodeOP(t *testing.T, o opOptions, keys ...*rsa.PrivateKey) *nodeOP {
 		"RESOURCE="+interopResource, fmt.Sprintf("AT_TTL=%d", o.atTTL))
 	if o.backchannel {
 		op.env = append(op.env, "BACKCHANNEL_LOGOUT_URI="+o.appURL+"/backchannel")
+	}
+	if o.dpopNonce {
+		op.env = append(op.env, "DPOP_NONCE=1")
 	}
 	t.Cleanup(func() {
 		op.stop()

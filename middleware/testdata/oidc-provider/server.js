@@ -6,7 +6,10 @@
 // BACKCHANNEL_LOGOUT_URI (optional), RESOURCE (the API audience), JWKS_FILE
 // (private signing keys as a JWK set, the first one signs; the Go test
 // restarts the provider with a new file to rotate keys), AT_TTL
-// (access-token lifetime, seconds). Prints "listening <issuer>" when ready.
+// (access-token lifetime, seconds), DPOP_NONCE ("1": DPoP proofs at the
+// token endpoint must carry the provider's nonce). Prints "listening
+// <issuer>" when ready.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Provider from 'oidc-provider';
 
@@ -16,6 +19,7 @@ const issuer = `http://127.0.0.1:${port}`;
 const resource = env('RESOURCE', 'https://api.example.test');
 const jwks = JSON.parse(fs.readFileSync(env('JWKS_FILE'), 'utf8'));
 const backchannel = env('BACKCHANNEL_LOGOUT_URI', '');
+const dpopNonce = env('DPOP_NONCE', '') === '1';
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -49,6 +53,11 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     clientCredentials: { enabled: true },
+    // A token request with a DPoP proof gets a token bound to its key.
+    dPoP: {
+      enabled: true,
+      ...(dpopNonce ? { nonceSecret: crypto.randomBytes(32), requireNonce: () => true } : {}),
+    },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     backchannelLogout: { enabled: true },
