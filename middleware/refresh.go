@@ -34,7 +34,7 @@ const refreshLockTTL = 3 * time.Second
 const (
 	saveWait     = 3 * time.Second
 	saveRetryMin = 50 * time.Millisecond
-	saveRetryMax = time.Second
+	saveRetryMax = 250 * time.Millisecond
 	saveRetryFor = refreshGrace
 )
 

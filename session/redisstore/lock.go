@@ -12,10 +12,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Extend and release a lock only while it holds our token. One key each:
-// fine on Redis Cluster.
+// Extend a lock while it holds our token (1), or take it back when nobody
+// holds it (2: the lease ran out while Redis was unreachable, or a failover
+// lost it), never when someone else does (0); release it only while it
+// holds our token. One key each: fine on Redis Cluster.
 var (
-	extendScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`)
+	extendScript = redis.NewScript(`local v = redis.call("GET", KEYS[1])
+if v == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end
+if v == false then redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) return 2 end
+return 0`)
 	unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`)
 )
 
@@ -26,15 +31,20 @@ const (
 	MinLockTTL  = 300 * time.Millisecond
 	lockWaitMin = 5 * time.Millisecond
 	lockWaitMax = 200 * time.Millisecond
+	// lockRetry is how soon an extension that Redis did not answer is
+	// tried again (at most ttl/3): soon, to hold the lease again as soon as
+	// Redis is back.
+	lockRetry = 100 * time.Millisecond
 )
 
 // Lock takes the lock named key across every replica sharing this Redis
 // (session.Locker). It sets the lock's key with SET NX and a lease of ttl,
 // holding a random token; while held, a goroutine extends the lease every
-// ttl/3 (compare-and-extend), so a slow holder keeps it; unlock releases it
-// only while it is still ours (compare-and-delete), and may be called more
-// than once. When the holder dies without unlocking, the lease runs out
-// after ttl.
+// ttl/3 (compare-and-extend), so a slow holder keeps it, and takes it back
+// when its key is gone while nobody else holds it (a lease that ran out
+// while Redis was unreachable); unlock releases it only while it is still
+// ours (compare-and-delete), and may be called more than once. When the
+// holder dies without unlocking, the lease runs out after ttl.
 //
 // While someone else holds the lock, Lock waits, polling with a growing,
 // jittered backoff (5 ms up to 200 ms), until it gets it or ctx ends.
@@ -46,7 +56,8 @@ const (
 // tokens and rotated the refresh token the caller was about to use.
 //
 // A lease can still be lost, when Redis is unreachable for longer than ttl
-// or fails over before replicating the key: keep the guarded work itself
+// or fails over before replicating the key, and someone else takes the
+// lock before the holder takes it back: keep the guarded work itself
 // safe to repeat where it matters (providers accept a refresh token once,
 // so the loser gets invalid_grant and must re-read the session).
 func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error) {
@@ -86,19 +97,25 @@ func (s *Store) hold(k, token string, ttl time.Duration) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
+		wait := ttl / 3
 		for {
+			t := time.NewTimer(wait)
 			select {
 			case <-stop:
+				t.Stop()
 				return
 			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), min(s.timeout, ttl/3))
-				n, err := extendScript.Run(ctx, s.rdb, []string{k}, token, ttl.Milliseconds()).Int()
-				cancel()
-				if err == nil && n == 0 {
-					return // lost (expired, taken over): nothing left to extend
-				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), min(s.timeout, ttl/3))
+			n, err := extendScript.Run(ctx, s.rdb, []string{k}, token, ttl.Milliseconds()).Int()
+			cancel()
+			switch {
+			case err != nil:
+				wait = min(lockRetry, ttl/3) // Redis unreachable: try again soon
+			case n == 0:
+				return // taken over: nothing left to extend
+			default:
+				wait = ttl / 3
 			}
 		}
 	}()
