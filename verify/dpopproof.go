@@ -226,22 +226,30 @@ func jwkKey(m map[string]string) (*publicKey, error) {
 // its canonical encoding (rebuilt from the key, so padding or another
 // alphabet in the proof's jwk does not change it).
 func thumbprint(key any) string {
-	var sb strings.Builder
-	enc := b64.EncodeToString
+	var buf [1200]byte // an RSA-8192 thumbprint input fits
+	b := buf[:0]
 	switch k := key.(type) {
 	case *ecdsa.PublicKey:
 		size := (k.Curve.Params().BitSize + 7) / 8
-		b, _ := k.Bytes() // 0x04 || x || y
-		sb.WriteString(`{"crv":"` + k.Curve.Params().Name + `","kty":"EC","x":"` + enc(b[1:1+size]) + `","y":"` + enc(b[1+size:]) + `"}`)
+		pt, _ := k.Bytes() // 0x04 || x || y
+		b = append(b, `{"crv":"`+k.Curve.Params().Name+`","kty":"EC","x":"`...)
+		b = b64.AppendEncode(b, pt[1:1+size])
+		b = append(b, `","y":"`...)
+		b = b64.AppendEncode(b, pt[1+size:])
 	case *rsa.PublicKey:
 		e := []byte{byte(k.E >> 24), byte(k.E >> 16), byte(k.E >> 8), byte(k.E)}
 		for len(e) > 1 && e[0] == 0 {
 			e = e[1:]
 		}
-		sb.WriteString(`{"e":"` + enc(e) + `","kty":"RSA","n":"` + enc(k.N.Bytes()) + `"}`)
+		b = append(b, `{"e":"`...)
+		b = b64.AppendEncode(b, e)
+		b = append(b, `","kty":"RSA","n":"`...)
+		b = b64.AppendEncode(b, k.N.Bytes())
 	case ed25519.PublicKey:
-		sb.WriteString(`{"crv":"Ed25519","kty":"OKP","x":"` + enc(k) + `"}`)
+		b = append(b, `{"crv":"Ed25519","kty":"OKP","x":"`...)
+		b = b64.AppendEncode(b, k)
 	}
-	sum := sha256.Sum256([]byte(sb.String()))
+	b = append(b, `"}`...)
+	sum := sha256.Sum256(b)
 	return b64.EncodeToString(sum[:])
 }
