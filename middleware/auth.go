@@ -74,6 +74,21 @@ type Config struct {
 	// response_type, scope).
 	AuthParams url.Values
 
+	// MaxAge, when positive, asks the provider to authenticate the user
+	// again when their last authentication is older (max_age, OpenID
+	// Connect Core §3.1.2.1), and makes the callback refuse an ID token
+	// without auth_time, or whose auth_time is older than MaxAge plus one
+	// minute of leeway (§3.1.3.7 step 11). Whole seconds.
+	MaxAge time.Duration
+
+	// PushedAuthorization sends the authorization request's parameters to
+	// the provider's pushed_authorization_request_endpoint, with client
+	// authentication, and redirects the browser with the request_uri
+	// answered (RFC 9126). Used whatever this says when the provider
+	// advertises require_pushed_authorization_requests; New fails when the
+	// provider has no such endpoint.
+	PushedAuthorization bool
+
 	// TokenParams are extra parameters of the code exchange at the token
 	// endpoint, one value each, e.g. RFC 8707 "resource" so the access
 	// token is a JWT for your API. New refuses the ones Gatehouse sets
@@ -166,6 +181,7 @@ type Auth struct {
 	client   *http.Client
 	log      *slog.Logger
 	openid   bool
+	par      bool // pushed authorization requests (RFC 9126)
 
 	mu      sync.Mutex
 	pending refreshResults // refresh-token hash → refresh under way or just done
@@ -252,6 +268,9 @@ func New(c Config) (*Auth, error) {
 			AuthStyle: c.AuthStyle.oauth2(),
 		},
 		Scopes: a.c.Scopes,
+	}
+	if err := a.checkAuthRequest(); err != nil {
+		return nil, err
 	}
 	if a.openid {
 		v, err := verify.NewVerifier(verify.Config{ClientID: c.ClientID, IDTokenAlgorithms: c.IDTokenAlgorithms, Now: a.c.Now, CacheSize: -1}, c.Provider)

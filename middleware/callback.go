@@ -143,6 +143,9 @@ func (a *Auth) sessionFrom(ctx context.Context, tok *oauth2.Token, nonce string)
 		if err == nil {
 			err = idt.CheckAccessTokenHash(tok.AccessToken)
 		}
+		if err == nil {
+			err = a.checkAuthTime(idt)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w: %w", ErrProvider, errTokenRejected, err)
 		}

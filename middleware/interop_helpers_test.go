@@ -100,10 +100,12 @@ type nodeOP struct {
 
 // opOptions are what server.js is started with.
 type opOptions struct {
-	appURL      string // redirect_uri is appURL/callback, post-logout appURL/
-	backchannel bool   // backchannel_logout_uri is appURL/backchannel
-	atTTL       int    // access-token lifetime, seconds
-	dpopNonce   bool   // DPoP proofs at the token endpoint need the provider's nonce
+	appURL      string        // redirect_uri is appURL/callback, post-logout appURL/
+	backchannel bool          // backchannel_logout_uri is appURL/backchannel
+	atTTL       int           // access-token lifetime, seconds
+	dpopNonce   bool          // DPoP proofs at the token endpoint need the provider's nonce
+	requirePAR  bool          // the provider requires pushed authorization requests
+	maxAge      time.Duration // the app's Config.MaxAge
 }
 
 // startNodeOP starts oidc-provider on a free loopback port, signing with
@@ -128,6 +130,9 @@ func startNodeOP(t *testing.T, o opOptions, keys ...*rsa.PrivateKey) *nodeOP {
 	}
 	if o.dpopNonce {
 		op.env = append(op.env, "DPOP_NONCE=1")
+	}
+	if o.requirePAR {
+		op.env = append(op.env, "REQUIRE_PAR=1")
 	}
 	t.Cleanup(func() {
 		op.stop()
@@ -306,6 +311,7 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 		RedirectURL: a.srv.URL + "/callback", Sessions: m,
 		Scopes:        []string{"openid", "profile", "email", "offline_access", "api:read"},
 		RefreshMargin: time.Minute,
+		MaxAge:        o.maxAge,
 		Now:           a.clock.Now,
 		Logger:        slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {

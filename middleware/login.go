@@ -2,6 +2,8 @@ package middleware
 
 import (
 	"net/http"
+	"strconv"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -42,6 +44,14 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 			opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
 		}
 	}
+	if a.c.MaxAge > 0 {
+		opts = append(opts, oauth2.SetAuthURLParam("max_age", strconv.FormatInt(int64(a.c.MaxAge/time.Second), 10)))
+	}
+	u, err := a.authorizationURL(r.Context(), f.State, opts)
+	if err != nil {
+		a.providerFailed(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, a.oauth.AuthCodeURL(f.State, opts...), http.StatusFound)
+	http.Redirect(w, r, u, http.StatusFound)
 }

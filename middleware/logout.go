@@ -89,19 +89,7 @@ func (a *Auth) absolute(r *http.Request, u string) string {
 // revoke asks the provider to revoke a refresh token (RFC 7009).
 func (a *Auth) revoke(ctx context.Context, token string) error {
 	form := url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}
-	if a.c.AuthStyle == ClientSecretPost {
-		form.Set("client_id", a.c.ClientID)
-		form.Set("client_secret", a.c.ClientSecret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.md.RevocationEndpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if a.c.AuthStyle == ClientSecretBasic {
-		req.SetBasicAuth(url.QueryEscape(a.c.ClientID), url.QueryEscape(a.c.ClientSecret))
-	}
-	resp, err := a.client.Do(req)
+	resp, err := a.postAuthenticated(ctx, a.md.RevocationEndpoint, form)
 	if err != nil {
 		return unwrapURL(err)
 	}

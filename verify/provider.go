@@ -45,6 +45,10 @@ type Metadata struct {
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
 	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported,omitempty"`
 	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported,omitempty"`
+	// PushedAuthorizationRequestEndpoint and RequirePushedAuthorizationRequests
+	// are RFC 9126 §5's.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests,omitempty"`
 
 	// Raw is the document as received; nil for metadata given by hand.
 	Raw stdjson.RawMessage `json:"-"`
@@ -163,6 +167,7 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 		{"end_session_endpoint", md.EndSessionEndpoint},
 		{"revocation_endpoint", md.RevocationEndpoint},
 		{"introspection_endpoint", md.IntrospectionEndpoint},
+		{"pushed_authorization_request_endpoint", md.PushedAuthorizationRequestEndpoint},
 	} {
 		if e.u == "" {
 			continue

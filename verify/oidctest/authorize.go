@@ -24,6 +24,7 @@ type authCode struct {
 type authRequest struct {
 	q      url.Values
 	client *Client
+	pushed string // the request_uri it was pushed under, if it was
 }
 
 // refusal is an authorization error that cannot go back to the client (bad
@@ -36,16 +37,34 @@ func (e *refusal) Error() string { return "oidctest: authorization request refus
 // checkAuthorize validates an authorization request. It returns the request,
 // or the redirect carrying an error back to the client, or a *refusal.
 func (s *Server) checkAuthorize(q url.Values) (*authRequest, *url.URL, error) {
+	return s.checkRequest(q, false)
+}
+
+// checkRequest is checkAuthorize; pushing is set for a request being pushed
+// to /par, which RequirePAR lets through.
+func (s *Server) checkRequest(q url.Values, pushing bool) (*authRequest, *url.URL, error) {
 	c := s.lookupClient(q.Get("client_id"))
 	if c == nil {
 		return nil, nil, &refusal{"unknown client_id"}
 	}
+	var pushed string
+	if q.Has("request_uri") {
+		// RFC 9126 §4: the pushed parameters replace the request's.
+		pushed = q.Get("request_uri")
+		pq, err := s.pushedParams(pushed, c.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = pq
+	}
 	if !allowedURI(q.Get("redirect_uri"), c.RedirectURIs) {
 		return nil, nil, &refusal{"redirect_uri is not registered for this client"}
 	}
-	ar := &authRequest{q: q, client: c}
+	ar := &authRequest{q: q, client: c, pushed: pushed}
 	b := s.behavior()
 	switch {
+	case b.RequirePAR && pushed == "" && !pushing:
+		return nil, s.authError(ar, "invalid_request", "pushed authorization requests are required"), nil
 	case q.Get("response_type") != "code":
 		return nil, s.authError(ar, "unsupported_response_type", "only response_type=code is supported"), nil
 	case q.Get("code_challenge") == "" && !b.AllowMissingPKCE:
@@ -131,6 +150,7 @@ func (s *Server) issueCode(ar *authRequest, user string) *url.URL {
 	code := randomString(24)
 	s.mu.Lock()
 	s.codes[code] = ac
+	delete(s.pushed, ar.pushed) // a pushed request gives one code
 	s.mu.Unlock()
 	return s.redirectBack(ar, url.Values{"code": {code}})
 }

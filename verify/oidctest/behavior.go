@@ -125,6 +125,10 @@ type Behavior struct {
 	// (RS256, typ token-introspection+jwt, iss, aud the calling client,
 	// iat, the answer in token_introspection).
 	IntrospectionJWT bool
+	// RequirePAR advertises require_pushed_authorization_requests and
+	// refuses authorization requests that were not pushed to /par first
+	// (RFC 9126) with invalid_request.
+	RequirePAR bool
 	// AllowMissingPKCE accepts authorization requests without PKCE; by
 	// default code_challenge with method S256 is required.
 	AllowMissingPKCE bool

@@ -97,6 +97,21 @@ func (s *Server) authenticate(r *http.Request) (*Client, *oauthError) {
 	return c, nil
 }
 
+// authenticatedForm reads a client's form post and authenticates the client
+// (authenticate); on failure it has answered with an RFC 6749 §5.2 error.
+func (s *Server) authenticatedForm(w http.ResponseWriter, r *http.Request) (*Client, bool) {
+	if err := r.ParseForm(); err != nil {
+		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "unreadable or oversized form"})
+		return nil, false
+	}
+	c, e := s.authenticate(r)
+	if e != nil {
+		tokenFail(w, e)
+		return nil, false
+	}
+	return c, true
+}
+
 // echoCredentials writes c's credentials into an error description the way
 // Behavior.EchoClientSecret asks.
 func echoCredentials(how string, c *Client) string {

@@ -29,6 +29,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		"jwks_uri":                                      s.URL + "/jwks",
 		"end_session_endpoint":                          s.URL + "/end_session",
 		"revocation_endpoint":                           s.URL + "/revoke",
+		"pushed_authorization_request_endpoint":         s.URL + "/par",
 		"introspection_endpoint":                        s.URL + "/introspect",
 		"scopes_supported":                              []string{"openid", "profile", "email", "offline_access"},
 		"response_types_supported":                      []string{"code"},
@@ -50,6 +51,9 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		delete(doc, "id_token_signing_alg_values_supported")
 	default:
 		doc["id_token_signing_alg_values_supported"] = b.IDTokenSigningAlgs
+	}
+	if b.RequirePAR {
+		doc["require_pushed_authorization_requests"] = true
 	}
 	if b.IssParameter {
 		doc["authorization_response_iss_parameter_supported"] = true

@@ -12,6 +12,7 @@
 //	GET  /.well-known/oauth-authorization-server  RFC 8414 metadata
 //	GET  /jwks                                RS256, ES256 and EdDSA keys
 //	GET  /authorize, POST /authorize          login form (any username)
+//	POST /par                                 RFC 9126 pushed authorization requests
 //	POST /token                               authorization_code (PKCE S256),
 //	                                          refresh_token, client_credentials;
 //	                                          with a DPoP proof (RFC 9449) the

@@ -55,13 +55,8 @@ func (s *Server) tokenClient(tok string) (client string, known bool) {
 // client authentication and the token parameter. On failure it has written
 // the error and ok is false.
 func (s *Server) tokenParam(w http.ResponseWriter, r *http.Request) (c *Client, tok string, ok bool) {
-	if err := r.ParseForm(); err != nil {
-		tokenFail(w, &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "unreadable or oversized form"})
-		return nil, "", false
-	}
-	c, e := s.authenticate(r)
-	if e != nil {
-		tokenFail(w, e)
+	c, ok = s.authenticatedForm(w, r)
+	if !ok {
 		return nil, "", false
 	}
 	tok = r.PostForm.Get("token")

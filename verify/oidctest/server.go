@@ -33,6 +33,7 @@ type Server struct {
 	users   map[string]map[string]any
 	clients map[string]*Client
 	codes   map[string]*authCode
+	pushed  map[string]*pushedRequest // request_uri → pushed authorization request
 	grants  map[string]*grant
 	refresh map[string]*refreshToken
 	access  map[string]*accessToken
@@ -61,6 +62,7 @@ func NewUnstartedServer() *Server {
 		users:        map[string]map[string]any{},
 		clients:      map[string]*Client{},
 		codes:        map[string]*authCode{},
+		pushed:       map[string]*pushedRequest{},
 		grants:       map[string]*grant{},
 		refresh:      map[string]*refreshToken{},
 		access:       map[string]*accessToken{},
@@ -77,6 +79,7 @@ func NewUnstartedServer() *Server {
 	route("GET /jwks", "jwks", s.jwks)
 	route("GET /authorize", "authorize", s.authorize)
 	route("POST /authorize", "authorize", s.authorize)
+	route("POST /par", "par", s.par)
 	route("POST /token", "token", s.token)
 	route("GET /userinfo", "userinfo", s.userinfo)
 	route("POST /userinfo", "userinfo", s.userinfo)

@@ -7,8 +7,9 @@
 // (private signing keys as a JWK set, the first one signs; the Go test
 // restarts the provider with a new file to rotate keys), AT_TTL
 // (access-token lifetime, seconds), DPOP_NONCE ("1": DPoP proofs at the
-// token endpoint must carry the provider's nonce). Prints "listening
-// <issuer>" when ready.
+// token endpoint must carry the provider's nonce), REQUIRE_PAR ("1":
+// authorization requests must be pushed first, RFC 9126). Prints
+// "listening <issuer>" when ready.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Provider from 'oidc-provider';
@@ -52,6 +53,10 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: true },
+    pushedAuthorizationRequests: {
+      enabled: true,
+      requirePushedAuthorizationRequests: env('REQUIRE_PAR', '') === '1',
+    },
     clientCredentials: { enabled: true },
     // A token request with a DPoP proof gets a token bound to its key.
     dPoP: {
