@@ -191,18 +191,23 @@ func (a *Auth) finish(c *refreshCall, s, ns *session.Session, err error) {
 func (a *Auth) saveRetrying(r *http.Request, s *session.Session) error {
 	wait := saveRetryMin
 	giveUp := time.Now().Add(saveRetryFor)
-	for {
+	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), a.client.Timeout)
 		err := a.c.Sessions.Save(discardResponse{}, r.WithContext(ctx), copySession(s))
 		cancel()
+		if err == nil && attempt > 1 {
+			a.log.LogAttrs(context.Background(), slog.LevelInfo, "gatehouse: refreshed tokens saved", attrSub(s), slog.Int("attempts", attempt))
+		}
 		if err == nil || errors.Is(err, session.ErrNoSession) {
 			return err
 		}
 		if time.Now().After(giveUp) {
-			a.log.LogAttrs(context.Background(), slog.LevelError, "gatehouse: refreshed tokens could not be saved; giving up", attrSub(s), slog.Any("error", err))
+			a.log.LogAttrs(context.Background(), slog.LevelError, "gatehouse: refreshed tokens could not be saved; giving up", attrSub(s), slog.Int("attempts", attempt), slog.Any("error", err))
 			return err
 		}
-		a.log.LogAttrs(context.Background(), slog.LevelWarn, "gatehouse: saving refreshed tokens failed; retrying", attrSub(s), slog.Any("error", err))
+		if attempt == 1 { // once, not every few hundred milliseconds
+			a.log.LogAttrs(context.Background(), slog.LevelWarn, "gatehouse: saving refreshed tokens failed; retrying", attrSub(s), slog.Any("error", err))
+		}
 		t := time.NewTimer(wait)
 		<-t.C
 		wait = min(wait*2, saveRetryMax)
