@@ -98,6 +98,30 @@ func Bearer(v *verify.Verifier, scopes ...string) func(http.Handler) http.Handle
 
 // NewBearer returns bearer-token middleware configured by c.
 func NewBearer(c BearerConfig) (func(http.Handler) http.Handler, error) {
+	b, err := newBearer(c)
+	if err != nil {
+		return nil, err
+	}
+	return b.wrap, nil
+}
+
+// NewBearerFor is NewBearer that also decodes each token's claims into the
+// application's claims type T in the same pass as the verification
+// (verify.VerifyInto): Claims[T] then returns that value without decoding
+// the token again. A token whose claims do not fit T is refused (401
+// invalid_token).
+func NewBearerFor[T any](c BearerConfig) (func(http.Handler) http.Handler, error) {
+	b, err := newBearer(c)
+	if err != nil {
+		return nil, err
+	}
+	b.verify = func(ctx context.Context, raw string) (*verify.Token, any, error) {
+		return verify.VerifyInto[T](ctx, c.Verifier, raw)
+	}
+	return b.wrap, nil
+}
+
+func newBearer(c BearerConfig) (*bearer, error) {
 	if c.Verifier == nil {
 		return nil, errors.New("middleware: BearerConfig.Verifier is nil")
 	}
@@ -110,6 +134,10 @@ func NewBearer(c BearerConfig) (func(http.Handler) http.Handler, error) {
 		return nil, errors.New("middleware: BearerConfig.RequireDPoP needs DPoP")
 	}
 	b := &bearer{BearerConfig: c}
+	b.verify = func(ctx context.Context, raw string) (*verify.Token, any, error) {
+		t, err := c.Verifier.Verify(ctx, raw)
+		return t, nil, err
+	}
 	var err error
 	if b.publicURL, err = checkPublicURL(c.PublicURL); err != nil {
 		return nil, err
@@ -125,7 +153,7 @@ func NewBearer(c BearerConfig) (func(http.Handler) http.Handler, error) {
 		b.ErrorResponder = WriteBearerError
 	}
 	b.scope = strings.Join(c.Scopes, " ")
-	return b.wrap, nil
+	return b, nil
 }
 
 type bearer struct {
@@ -133,6 +161,9 @@ type bearer struct {
 	scope     string
 	publicURL string // PublicURL checked, without a trailing slash
 	algs      string // the DPoP algorithms, for the challenge
+	// verify checks a token and returns, for NewBearerFor, the
+	// application's claims decoded in the same pass.
+	verify func(ctx context.Context, raw string) (*verify.Token, any, error)
 }
 
 func (b *bearer) wrap(next http.Handler) http.Handler {
@@ -142,7 +173,7 @@ func (b *bearer) wrap(next http.Handler) http.Handler {
 			b.refuse(w, r, berr)
 			return
 		}
-		t, err := b.Verifier.Verify(r.Context(), raw)
+		t, app, err := b.verify(r.Context(), raw)
 		if err != nil {
 			b.refuse(w, r, verifyError(err))
 			return
@@ -160,7 +191,7 @@ func (b *bearer) wrap(next http.Handler) http.Handler {
 				Description: "the token lacks a required scope", Scope: b.scope})
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenCtx, &tokenValue{t: t, b: b})))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenCtx, &tokenValue{t: t, b: b, claims: app})))
 	})
 }
 

@@ -16,8 +16,9 @@ var tokenCtx = &tokenKey{}
 // tokenValue is what Bearer stores: the token, and the Bearer that accepted
 // it so that RequireScope answers with the same realm and responder.
 type tokenValue struct {
-	t *verify.Token
-	b *bearer
+	t      *verify.Token
+	b      *bearer
+	claims any // *T decoded with t by NewBearerFor[T], or nil
 }
 
 // WithToken returns a copy of ctx carrying t. Bearer does this; tests of
@@ -47,8 +48,16 @@ var ErrNoToken = errors.New("middleware: no verified token in the request contex
 //		Groups []string `json:"groups"`
 //	}
 //	c, err := middleware.Claims[myClaims](r)
+//
+// Behind NewBearerFor[T] it returns the claims decoded at verification,
+// without decoding again.
 func Claims[T any](r *http.Request) (T, error) {
 	var v T
+	if tv, ok := r.Context().Value(tokenCtx).(*tokenValue); ok {
+		if app, ok := tv.claims.(*T); ok {
+			return *app, nil
+		}
+	}
 	t, ok := Token(r.Context())
 	if !ok {
 		return v, ErrNoToken

@@ -3,6 +3,8 @@ package verify
 import (
 	"encoding/json"
 	"testing"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // v1Header and v1Claims are the decoding Gatehouse used before the strict
@@ -57,6 +59,57 @@ func BenchmarkDecode(b *testing.B) {
 			var h v1Header
 			var c v1Claims
 			if json.Unmarshal(hdr, &h) != nil || json.Unmarshal(pl, &c) != nil {
+				b.Fatal("decode")
+			}
+		}
+	})
+}
+
+// benchApp is an application's own claims, as in examples/bench.
+type benchApp struct {
+	Tenant string   `json:"tid"`
+	Roles  []string `json:"roles"`
+	Email  string   `json:"email"`
+	Name   string   `json:"name"`
+}
+
+// BenchmarkDecodeApp decodes a token's claims with the application's own:
+// VerifyInto's one pass ("into"), Verify's decode then Token.Claims
+// ("claims+Claims"), and floorparse's single encoding/json decode of one
+// struct holding iss, aud, exp and the application's claims.
+func BenchmarkDecodeApp(b *testing.B) {
+	pl := []byte(`{"aud":"api","email":"alice@example.test","exp":1795000000,"iat":1794990000,"iss":"http://127.0.0.1:41234","jti":"0123456789abcdef","name":"Alice Example","nbf":1794990000,"roles":["reader","writer"],"scope":"read write","sub":"alice","tid":"72f988bf-86f1-41af-91ab-2d7cd011db47"}`)
+	b.Run("into", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w := new(intoWrapper[benchApp])
+			var c claims
+			if jsonv2.Unmarshal(pl, w, intoOptions) != nil {
+				b.Fatal("decode")
+			}
+			w.fill(&c)
+		}
+	})
+	b.Run("claims+Claims", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var c claims
+			var a benchApp
+			if decodeClaims(pl, &c) != nil || jsonv2.Unmarshal(pl, &a) != nil {
+				b.Fatal("decode")
+			}
+		}
+	})
+	b.Run("floorparse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var a struct {
+				Iss string `json:"iss"`
+				Aud string `json:"aud"`
+				Exp int64  `json:"exp"`
+				benchApp
+			}
+			if json.Unmarshal(pl, &a) != nil {
 				b.Fatal("decode")
 			}
 		}

@@ -4,9 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	json2 "github.com/go-json-experiment/json"
 )
 
 // FuzzStrictJSON feeds arbitrary bytes to the strict decoders (header,
@@ -42,6 +49,19 @@ func FuzzStrictJSON(f *testing.F) {
 		if err == nil && namesErr != nil {
 			t.Fatalf("claims accepted, checkNames refused: %v", namesErr)
 		}
+		// VerifyInto's one-pass decode agrees with decodeClaims.
+		var w intoWrapper[fuzzApp]
+		var wc claims
+		errW := json2.Unmarshal(b, &w, intoOptions)
+		if errW == nil {
+			w.fill(&wc)
+		}
+		if (err == nil) != (errW == nil) && len(b) > 0 && b[0] == '{' {
+			t.Fatalf("decodeClaims: %v, VerifyInto's decode: %v", err, errW)
+		}
+		if err == nil && errW == nil && !reflect.DeepEqual(normal(c), normal(wc)) {
+			t.Fatalf("decodeClaims read %+v, VerifyInto's decode %+v", c, wc)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("refusal %v does not match ErrInvalid", err)
@@ -76,6 +96,54 @@ func FuzzStrictJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzApp is an application claims type for VerifyInto's decode: any value
+// fits it, so only the registered claims can make the decode fail.
+type fuzzApp struct {
+	Extra any `json:"extra"`
+	Tid   any `json:"tid"`
+}
+
+// normal makes empty and nil slices compare equal.
+func normal(c claims) claims {
+	if len(c.Aud) == 0 {
+		c.Aud = nil
+	}
+	if len(c.Scp) == 0 {
+		c.Scp = nil
+	}
+	if len(c.Events) == 0 {
+		c.Events = nil
+	}
+	return c
+}
+
+// TestVariantCatchersCoverRegistered: every registered name has its catcher
+// in VerifyInto's wrapper, and the wrapper decodes at all.
+func TestVariantCatchersCoverRegistered(t *testing.T) {
+	ty := reflect.TypeFor[variantCatchers]()
+	have := map[string]bool{}
+	for i := 1; i < ty.NumField(); i++ { // 0 is Exact
+		name, opts, _ := strings.Cut(ty.Field(i).Tag.Get("json"), ",")
+		if opts != "case:ignore" {
+			t.Errorf("%s: options %q", name, opts)
+		}
+		have[name] = true
+	}
+	for _, n := range registeredNames {
+		if !have[strings.ToUpper(n)] {
+			t.Errorf("no catcher for %q", n)
+		}
+	}
+	ex := reflect.TypeFor[exactNames]()
+	if len(have) != len(registeredNames) || ex.NumField() != len(registeredNames) {
+		t.Errorf("%d catchers and %d exact names for %d names", len(have), ex.NumField(), len(registeredNames))
+	}
+	var w intoWrapper[fuzzApp]
+	if err := json2.Unmarshal([]byte(`{"iss":"i","extra":[1],"tid":"t"}`), &w, intoOptions); err != nil || w.Iss != "i" || w.App.Tid != "t" {
+		t.Fatalf("%v %+v", err, w)
+	}
 }
 
 // topLevelNames lists the member names of the object b, unescaped, with
@@ -116,4 +184,52 @@ func TestStrictJSONFolding(t *testing.T) {
 			t.Errorf("%q is seen as a case variant", n)
 		}
 	}
+}
+
+// TestIntoWrapperReadsWhatVerifyReads: every claim name claims.member reads
+// (its case clauses in decode.go) has a field in intoWrapper, so VerifyInto
+// never skips a claim that Verify acts on (cnf, say).
+func TestIntoWrapperReadsWhatVerifyReads(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "decode.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		fn, ok := n.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "member" || fn.Recv == nil || types(fn) != "claims" {
+			return true
+		}
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			if cc, ok := n.(*ast.CaseClause); ok {
+				for _, e := range cc.List {
+					if lit, ok := e.(*ast.BasicLit); ok {
+						name, _ := strconv.Unquote(lit.Value)
+						read = append(read, name)
+					}
+				}
+			}
+			return true
+		})
+		return false
+	})
+	if len(read) < 15 {
+		t.Fatalf("found only %v in claims.member", read)
+	}
+	for _, name := range read {
+		if !wrapperReads[name] {
+			t.Errorf("claims.member reads %q, intoWrapper does not", name)
+		}
+	}
+}
+
+// types names the receiver type of a method declaration.
+func types(fn *ast.FuncDecl) string {
+	if star, ok := fn.Recv.List[0].Type.(*ast.StarExpr); ok {
+		if id, ok := star.X.(*ast.Ident); ok {
+			return id.Name
+		}
+	}
+	return ""
 }

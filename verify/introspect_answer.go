@@ -79,7 +79,7 @@ func (in *Introspector) ask(ctx context.Context, raw string) ([]byte, error) {
 // in the future, exp (optional) not past. It returns the token_introspection
 // object.
 func (in *Introspector) openJWT(ctx context.Context, body []byte) ([]byte, error) {
-	t, _, _, err := in.jwt.verifySigned(ctx, string(bytes.TrimSpace(body)))
+	t, _, _, err := in.jwt.verifySigned(ctx, string(bytes.TrimSpace(body)), decodeClaims)
 	if err == nil {
 		switch {
 		case t.IssuedAt.IsZero():

@@ -201,6 +201,12 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 // The Token returned is the caller's own; its slices may be shared with
 // other callers of the same token and must not be modified.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
+	return v.verifyAccess(ctx, raw, decodeClaims)
+}
+
+// verifyAccess is Verify with the claims decoded by decode (not called on a
+// cache hit).
+func (v *Verifier) verifyAccess(ctx context.Context, raw string, decode func([]byte, *claims) error) (*Token, error) {
 	var h uint64
 	if v.cache != nil && len(raw) <= v.maxSize {
 		var t *Token
@@ -213,7 +219,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 			return &cp, nil
 		}
 	}
-	t, ks, gen, err := v.verify(ctx, raw)
+	t, ks, gen, err := v.verifyWith(ctx, raw, decode)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +244,12 @@ type header struct {
 // verify runs every check but the audience one. It also returns the key set
 // and generation the signature was checked with (nil, 0 for HMAC).
 func (v *Verifier) verify(ctx context.Context, raw string) (*Token, *keySet, uint64, error) {
-	t, ks, gen, err := v.verifySigned(ctx, raw)
+	return v.verifyWith(ctx, raw, decodeClaims)
+}
+
+// verifyWith is verify with the claims decoded by decode.
+func (v *Verifier) verifyWith(ctx context.Context, raw string, decode func([]byte, *claims) error) (*Token, *keySet, uint64, error) {
+	t, ks, gen, err := v.verifySigned(ctx, raw, decode)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -249,8 +260,9 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Token, *keySet, uin
 }
 
 // verifySigned runs the checks of verify up to the signature: every one but
-// the time and audience checks.
-func (v *Verifier) verifySigned(ctx context.Context, raw string) (_ *Token, ks *keySet, gen uint64, err error) {
+// the time and audience checks. decode reads the claims (decodeClaims, or
+// VerifyInto's one pass).
+func (v *Verifier) verifySigned(ctx context.Context, raw string, decode func([]byte, *claims) error) (_ *Token, ks *keySet, gen uint64, err error) {
 	if len(raw) > v.maxSize {
 		return nil, nil, 0, errTooLarge
 	}
@@ -284,7 +296,7 @@ func (v *Verifier) verifySigned(ctx context.Context, raw string) (_ *Token, ks *
 		return nil, nil, 0, errPayloadB64
 	}
 	c := new(claims)
-	if err := decodeClaims(payload, c); err != nil {
+	if err := decode(payload, c); err != nil {
 		return nil, nil, 0, err
 	}
 	sig, err := b64.DecodeString(raw[d2+1:])
