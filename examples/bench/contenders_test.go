@@ -47,6 +47,10 @@ type fixture struct {
 	op       *oidctest.Server
 	tokens   map[string]string // alg → token
 	contends []contender
+	// appTokens add the application's claims (appClaims); appContends
+	// verify them and decode appClaims (appclaims_test.go).
+	appTokens   map[string]string
+	appContends []contender
 }
 
 var (
@@ -141,6 +145,8 @@ func build() *fixture {
 		contender{"gatehouse", func(_, raw string) error { _, err := cold.Verify(ctx, raw); return err }},
 		contender{"gatehouse-warm", func(_, raw string) error { _, err := warm.Verify(ctx, raw); return err }})
 
+	f.appTokens, f.appContends = appFixture(op, cold, floorParseInto[floorApp](op.Issuer(), rsaPub, ecPub, edPub))
+
 	// golang-jwt/v5 with keyfunc/v3.
 	kf := must(keyfunc.NewDefaultCtx(ctx, []string{jwksURL}))
 	f.contends = append(f.contends, contender{"golangjwt", func(alg, raw string) error {
@@ -203,12 +209,25 @@ func build() *fixture {
 // floorParse is a minimal hand-written verifier: split, base64url, the
 // header and claims JSON, hash, signature, exp/iss/aud.
 func floorParse(iss string, rsaPub *rsa.PublicKey, ecPub *ecdsa.PublicKey, edPub ed25519.PublicKey) func(alg, raw string) error {
+	return floorParseInto[floorClaims](iss, rsaPub, ecPub, edPub)
+}
+
+// floorClaims are the claims floorparse reads.
+type floorClaims struct {
+	Iss string `json:"iss"`
+	Aud string `json:"aud"`
+	Exp int64  `json:"exp"`
+}
+
+func (c *floorClaims) registered() *floorClaims { return c }
+
+// floorParseInto is floorparse decoding the claims into a C (floorClaims,
+// or a struct that embeds it and adds the application's claims) once.
+func floorParseInto[C any, P interface {
+	*C
+	registered() *floorClaims
+}](iss string, rsaPub *rsa.PublicKey, ecPub *ecdsa.PublicKey, edPub ed25519.PublicKey) func(alg, raw string) error {
 	type header struct{ Alg, Kid string }
-	type claims struct {
-		Iss string `json:"iss"`
-		Aud string `json:"aud"`
-		Exp int64  `json:"exp"`
-	}
 	return func(_, raw string) error {
 		d1 := strings.IndexByte(raw, '.')
 		d2 := strings.LastIndexByte(raw, '.')
@@ -224,10 +243,11 @@ func floorParse(iss string, rsaPub *rsa.PublicKey, ecPub *ecdsa.PublicKey, edPub
 		if err != nil {
 			return err
 		}
-		var c claims
-		if err := json.Unmarshal(pb, &c); err != nil {
+		var all C
+		if err := json.Unmarshal(pb, &all); err != nil {
 			return err
 		}
+		c := P(&all).registered()
 		sig, err := base64.RawURLEncoding.DecodeString(raw[d2+1:])
 		if err != nil {
 			return err
