@@ -6,6 +6,7 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,13 +27,16 @@ var errAppClaims = invalid("claims do not fit the application's claims type")
 // On a verified-token cache hit T is decoded from the cached claims, once.
 //
 // T is usually a struct of the claims the application reads (tenant, roles,
-// email). When T is not a struct, or declares a field whose JSON name is a
-// registered claim name in any case ("sub", "exp"), or has a field taking
-// unknown members, or decodes itself, VerifyInto verifies first and then decodes T
+// email); a string field named exactly like a string claim Verify reads
+// (tid, sub, iss, jti, sid, azp, client_id, at_hash) is filled too. When T
+// is not a struct, or declares a field whose JSON name is a case variant of
+// a registered claim name ("Sub") or a registered claim of another kind
+// ("exp", "aud"), or has a field taking unknown members, or decodes itself, VerifyInto verifies first and then decodes T
 // (two passes, same result).
 func VerifyInto[T any](ctx context.Context, v *Verifier, raw string) (*Token, *T, error) {
 	app := new(T)
-	if !oneDecode(reflect.TypeFor[T]()) {
+	plan := oneDecode(reflect.TypeFor[T]())
+	if !plan.ok {
 		t, err := v.Verify(ctx, raw)
 		if err != nil {
 			return nil, nil, err
@@ -56,6 +60,7 @@ func VerifyInto[T any](ctx context.Context, v *Verifier, raw string) (*Token, *T
 			return strictError(err, errAppClaims)
 		}
 		w.fill(c)
+		plan.copyClaims(reflect.ValueOf(&w.App).Elem(), c)
 		*app, decoded = w.App, true
 		return nil
 	})
@@ -94,6 +99,8 @@ type intoWrapper[T any] struct {
 	AtHash   hString         `json:"at_hash"`
 	Sid      hString         `json:"sid"`
 	Cnf      hCnf            `json:"cnf"`
+	Tid      hString         `json:"tid"`
+	AuthTime hNumber         `json:"auth_time"`
 	Events   hRaw            `json:"events"`
 	Variants variantCatchers `json:",embed"`
 }
@@ -105,6 +112,7 @@ func (w *intoWrapper[T]) fill(c *claims) {
 		Nbf: float64(w.Nbf), Iat: float64(w.Iat), Jti: string(w.Jti), Scp: strList(w.Scp),
 		ClientID: string(w.ClientID), Azp: string(w.Azp), Nonce: w.Nonce.s, HasNonce: w.Nonce.set,
 		AtHash: string(w.AtHash), Sid: string(w.Sid), Cnf: Confirmation(w.Cnf), Events: w.Events,
+		Tid: string(w.Tid), AuthTime: float64(w.AuthTime),
 	}
 	if w.Scope.set {
 		c.Scope = &w.Scope.s
@@ -123,21 +131,36 @@ var wrapperReads = func() map[string]bool {
 	return m
 }()
 
-// oneDecodePlans caches oneDecode's answer per type.
-var oneDecodePlans sync.Map // reflect.Type → bool
+// oneDecodePlans caches plans per type.
+var oneDecodePlans sync.Map // reflect.Type → *intoPlan
 
-// oneDecode reports whether T can be decoded beside the registered claims
-// in one pass: a struct that does not decode itself, whose JSON names do
-// not fold to a registered name (but for an exact tid or cnf, which the
-// wrapper leaves to T), with no embedded fallback for unknown members and
-// no options that change how names match.
-func oneDecode(t reflect.Type) bool {
-	if ok, found := oneDecodePlans.Load(t); found {
-		return ok.(bool)
+// intoPlan is how T shares the pass: ok, and the fields of T named exactly
+// like a string claim the wrapper reads (the wrapper's field shadows
+// them, so fill copies the value over).
+type intoPlan struct {
+	ok     bool
+	copies []claimCopy
+}
+
+type claimCopy struct {
+	index []int  // T's field
+	claim string // its registered name
+}
+
+// oneDecode returns the plan for T: a struct that does not decode itself,
+// whose JSON names do not fold to a registered name (but for exact names:
+// a registered claim the wrapper leaves to T, or a string claim it
+// copies), with no embedded fallback for unknown members, no pointer
+// embedding on the way to a copied field and no options that change how
+// names match.
+func oneDecode(t reflect.Type) *intoPlan {
+	if p, found := oneDecodePlans.Load(t); found {
+		return p.(*intoPlan)
 	}
-	ok := t.Kind() == reflect.Struct && !decodesItself(t) && plainFields(t, 0)
-	oneDecodePlans.Store(t, ok)
-	return ok
+	p := &intoPlan{}
+	p.ok = t.Kind() == reflect.Struct && !decodesItself(t) && p.fields(t, nil, false)
+	oneDecodePlans.Store(t, p)
+	return p
 }
 
 func decodesItself(t reflect.Type) bool {
@@ -152,16 +175,21 @@ func decodesItself(t reflect.Type) bool {
 	return false
 }
 
-// plainFields walks t's fields (and embedded structs') as the decoder names
-// them; see oneDecode.
-func plainFields(t reflect.Type, depth int) bool {
-	if depth > 8 {
+// stringClaims are the claims the wrapper reads as plain strings.
+var stringClaims = map[string]bool{"iss": true, "sub": true, "jti": true, "client_id": true,
+	"azp": true, "at_hash": true, "sid": true, "tid": true}
+
+// fields walks t's fields (and embedded structs') as the decoder names
+// them; index is the path to t, viaPointer whether it crosses a pointer.
+func (p *intoPlan) fields(t reflect.Type, index []int, viaPointer bool) bool {
+	if len(index) > 8 {
 		return false
 	}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag, hasTag := f.Tag.Lookup("json")
 		name, opts, _ := strings.Cut(tag, ",")
+		at := append(slices.Clip(index), i)
 		switch {
 		case tag == "-":
 			continue
@@ -170,11 +198,11 @@ func plainFields(t reflect.Type, depth int) bool {
 		case name == "" && (f.Anonymous || strings.Contains(opts, "embed")):
 			// JSON-embedded: a struct's fields join t's; anything else
 			// is an embedded fallback that takes every unknown member.
-			ft := f.Type
+			ft, ptr := f.Type, false
 			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
+				ft, ptr = ft.Elem(), true
 			}
-			if ft.Kind() != reflect.Struct || !plainFields(ft, depth+1) {
+			if ft.Kind() != reflect.Struct || !p.fields(ft, at, viaPointer || ptr) {
 				return false
 			}
 			continue
@@ -186,12 +214,45 @@ func plainFields(t reflect.Type, depth int) bool {
 			name = f.Name
 		}
 		for _, r := range registeredNames {
-			// T may read a registered name the wrapper does not (tid,
-			// cnf), spelt exactly; any other fold match would be shadowed.
-			if strings.EqualFold(name, r) && (name != r || wrapperReads[r]) {
+			switch {
+			case !strings.EqualFold(name, r):
+			case name != r:
+				return false // a variant: the catcher would shadow it
+			case !wrapperReads[r]:
+				// T reads a registered claim the wrapper leaves alone.
+			case stringClaims[r] && f.Type.Kind() == reflect.String && !viaPointer &&
+				(opts == "" || opts == "omitempty" || opts == "omitzero"):
+				p.copies = append(p.copies, claimCopy{index: at, claim: r})
+			default:
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// copyClaims sets T's fields named like a string claim from c.
+func (p *intoPlan) copyClaims(app reflect.Value, c *claims) {
+	for _, cp := range p.copies {
+		var v string
+		switch cp.claim {
+		case "iss":
+			v = c.Iss
+		case "sub":
+			v = c.Sub
+		case "jti":
+			v = c.Jti
+		case "client_id":
+			v = c.ClientID
+		case "azp":
+			v = c.Azp
+		case "at_hash":
+			v = c.AtHash
+		case "sid":
+			v = c.Sid
+		case "tid":
+			v = c.Tid
+		}
+		app.FieldByIndex(cp.index).SetString(v)
+	}
 }

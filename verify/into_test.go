@@ -87,6 +87,13 @@ func TestVerifyIntoOtherTypes(t *testing.T) {
 	if _, w, err := verify.VerifyInto[withSub](t.Context(), v, raw); err != nil || w.Sub != "alice" || w.Email != "alice@example.test" {
 		t.Errorf("withSub: %+v %v", w, err)
 	}
+	type withExp struct {
+		Exp    int64  `json:"exp"`
+		Tenant string `json:"tid"`
+	}
+	if _, e, err := verify.VerifyInto[withExp](t.Context(), v, raw); err != nil || e.Exp == 0 || e.Tenant != "t-1" {
+		t.Errorf("withExp: %+v %v", e, err)
+	}
 	type embedded struct {
 		appClaims
 		Name string `json:"name"`

@@ -43,6 +43,7 @@ type variantCatchers struct {
 	VJwk      caseVariantHook `json:"JWK,case:ignore"`
 	VX5u      caseVariantHook `json:"X5U,case:ignore"`
 	VX5c      caseVariantHook `json:"X5C,case:ignore"`
+	VAuthTime caseVariantHook `json:"AUTH_TIME,case:ignore"`
 }
 
 // exactNames skips the registered names nobody shallower reads.
@@ -75,6 +76,7 @@ type exactNames struct {
 	EJwk      skipHook `json:"jwk"`
 	EX5u      skipHook `json:"x5u"`
 	EX5c      skipHook `json:"x5c"`
+	EAuthTime skipHook `json:"auth_time"`
 }
 
 // skipHook skips the value.
