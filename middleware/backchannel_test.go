@@ -82,9 +82,11 @@ func TestBackChannelLogoutRejections(t *testing.T) {
 		{"not a JWT", "garbage"},
 	}
 	for _, tc := range rows {
-		if code, body := postLogout(t, a, tc.tok); code != 400 || !strings.Contains(body, "invalid_request") {
-			t.Errorf("%s: %d %s", tc.name, code, body)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body := postLogout(t, a, tc.tok); code != 400 || !strings.Contains(body, "invalid_request") {
+				t.Errorf("%d %s", code, body)
+			}
+		})
 	}
 	good := op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, nil)})
 	if code, body := postLogout(t, a, good); code != 200 {
