@@ -2,9 +2,13 @@ package session_test
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/sessions"
 
 	"github.com/gatehouse-go/gatehouse/session"
 )
@@ -36,5 +40,35 @@ func TestAttackFlowUsedAfterTenMinutes(t *testing.T) {
 		if !c.ok && !errors.Is(err, session.ErrNoFlow) {
 			t.Errorf("taken %v after its start: %v, want ErrNoFlow", c.at, err)
 		}
+	}
+}
+
+// TestAttackFlowsCrowdOutOtherCookies: starting logins until the bound of
+// pending flows is reached deletes old flow cookies only, never the
+// session's or the application's own cookies (a page that starts logins
+// in a loop must not sign the user out).
+func TestAttackFlowsCrowdOutOtherCookies(t *testing.T) {
+	now := time.Now()
+	store, _ := session.NewCookieStore(hashKey, blockKey)
+	m, _ := session.New(session.Config{Store: store, Now: func() time.Time { return now }})
+	r := httptest.NewRequest("GET", "http://127.0.0.1/login", nil)
+	r.AddCookie(&http.Cookie{Name: "app", Value: "1"})
+	r.AddCookie(&http.Cookie{Name: session.CookieName("gatehouse", &sessions.Options{Path: "/"}), Value: "x"})
+	for range 8 {
+		f, err := m.NewFlow("/back", "op")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		if err := m.SaveFlow(w, r, f); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range w.Result().Cookies() {
+			if c.MaxAge < 0 && !strings.Contains(c.Name, "_flow_") {
+				t.Fatalf("a new flow deleted cookie %q", c.Name)
+			}
+		}
+		r = carry(w, r, "http://127.0.0.1/login")
+		now = now.Add(time.Millisecond)
 	}
 }
