@@ -33,7 +33,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		"introspection_endpoint":                        s.URL + "/introspect",
 		"scopes_supported":                              []string{"openid", "profile", "email", "offline_access"},
 		"response_types_supported":                      []string{"code"},
-		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials"},
+		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials", tokenExchangeGrant},
 		"subject_types_supported":                       []string{"public"},
 		"id_token_signing_alg_values_supported":         []string{"RS256", "ES256", "EdDSA"},
 		"code_challenge_methods_supported":              []string{"S256"},

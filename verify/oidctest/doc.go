@@ -16,7 +16,9 @@
 //	POST /token                               authorization_code (PKCE S256),
 //	                                          refresh_token, client_credentials;
 //	                                          with a DPoP proof (RFC 9449) the
-//	                                          access token is bound to its key
+//	                                          access token is bound to its key;
+//	                                          token exchange (RFC 8693) of its
+//	                                          own access tokens
 //	GET  /userinfo, POST /userinfo            claims for a Bearer access token
 //	GET  /end_session, POST /end_session      RP-initiated logout
 //	POST /revoke                              RFC 7009 revocation

@@ -75,6 +75,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.refreshGrant(r.PostForm, c, jkt, b)
 	case "client_credentials":
 		resp, e = s.clientGrant(r.PostForm, c, jkt, b)
+	case tokenExchangeGrant:
+		resp, e = s.exchangeGrant(r.PostForm, c, b)
 	case "":
 		e = &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: "grant_type is missing"}
 	default:
