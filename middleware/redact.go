@@ -11,28 +11,35 @@ import (
 const redacted = "[redacted]"
 
 // redact cleans the provider-supplied text of a ProviderError for logs and
-// for the application: the client secret is removed in every spelling a
-// provider may echo it in (see scrub), control and non-ASCII characters are
-// dropped, and each field is capped (code 64 characters, description and
-// URI 256). Other errors are returned as they are.
-func redact(err error, secret string) error {
+// for the application: the client secret (and any other secret given, such
+// as a token being exchanged) is removed in every spelling a provider may
+// echo it in (see scrub), control and non-ASCII characters are dropped, and
+// each field is capped (code 64 characters, description and URI 256). Other
+// errors are returned as they are.
+func redact(err error, secrets ...string) error {
 	var pe *ProviderError
 	if !errors.As(err, &pe) {
 		return err
 	}
 	cp := *pe
-	cp.Code = cleanText(pe.Code, secret, 64)
-	cp.Description = cleanText(pe.Description, secret, 256)
-	cp.URI = cleanText(pe.URI, secret, 256)
+	cp.Code = cleanText(pe.Code, secrets, 64)
+	cp.Description = cleanText(pe.Description, secrets, 256)
+	cp.URI = cleanText(pe.URI, secrets, 256)
 	return &cp
 }
 
-// cleanText scrubs secret from s before and after dropping unprintable
+// cleanText scrubs the secrets from s before and after dropping unprintable
 // characters (which could otherwise join the pieces of a secret), then caps
 // the result at n characters: the cap comes last, so it never leaves the
 // head of a secret behind.
-func cleanText(s, secret string, n int) string {
-	return printable(scrub(printable(scrub(s, secret), len(s)), secret), n)
+func cleanText(s string, secrets []string, n int) string {
+	scrubAll := func(s string) string {
+		for _, secret := range secrets {
+			s = scrub(s, secret)
+		}
+		return s
+	}
+	return printable(scrubAll(printable(scrubAll(s), len(s))), n)
 }
 
 // scrub replaces secret in s, written in any mix of these spellings of its

@@ -18,7 +18,7 @@ func FuzzRedact(f *testing.F) {
 			strings.Contains(redacted, secret) {
 			return // secrets are long; the property needs one "[redacted]" cannot spell
 		}
-		out := cleanText(s, secret, 256)
+		out := cleanText(s, []string{secret}, 256)
 		if strings.Contains(out, secret) || len(out) > 256 || printable(out, len(out)) != out {
 			t.Fatalf("cleanText(%q, %q) = %q", s, secret, out)
 		}
