@@ -3,9 +3,11 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gatehouse-go/gatehouse/verify"
@@ -14,8 +16,9 @@ import (
 // BearerConfig configures NewBearer. Only Verifier is required; the zero
 // value of everything else is the safe choice.
 type BearerConfig struct {
-	// Verifier checks every token.
-	Verifier *verify.Verifier
+	// Verifier checks every token: a *verify.Verifier (JWTs), a
+	// *verify.Introspector (RFC 7662) or their verify.Either.
+	Verifier verify.TokenVerifier
 
 	// Realm is sent in WWW-Authenticate challenges. Default "api".
 	Realm string
@@ -62,6 +65,11 @@ type BearerConfig struct {
 	// Default: https when the connection is TLS, else http, and the Host
 	// header.
 	PublicURL string
+
+	// Resource, when set, describes the API as an OAuth protected resource
+	// (RFC 9728): ProtectedResourceMetadata serves its metadata, and every
+	// challenge names where (resource_metadata).
+	Resource *ProtectedResource
 }
 
 // BearerError is a refused bearer request, as RFC 6750 §3 describes it.
@@ -88,7 +96,7 @@ func (e *BearerError) Unwrap() error { return e.Err }
 // bearer token carrying every scope given; the token is then available to
 // handlers through Token and Claims. It panics if v is nil (at wiring time,
 // never while serving); use NewBearer for the other options.
-func Bearer(v *verify.Verifier, scopes ...string) func(http.Handler) http.Handler {
+func Bearer(v verify.TokenVerifier, scopes ...string) func(http.Handler) http.Handler {
 	mw, err := NewBearer(BearerConfig{Verifier: v, Scopes: scopes})
 	if err != nil {
 		panic(err)
@@ -116,13 +124,24 @@ func NewBearerFor[T any](c BearerConfig) (func(http.Handler) http.Handler, error
 		return nil, err
 	}
 	b.verify = func(ctx context.Context, raw string) (*verify.Token, any, error) {
-		return verify.VerifyInto[T](ctx, c.Verifier, raw)
+		if v, ok := c.Verifier.(*verify.Verifier); ok {
+			return verify.VerifyInto[T](ctx, v, raw)
+		}
+		t, err := c.Verifier.Verify(ctx, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		app := new(T)
+		if err := t.Claims(app); err != nil {
+			return nil, nil, fmt.Errorf("%w: the claims do not fit the application's claims type", verify.ErrInvalid)
+		}
+		return t, app, nil
 	}
 	return b.wrap, nil
 }
 
 func newBearer(c BearerConfig) (*bearer, error) {
-	if c.Verifier == nil {
+	if c.Verifier == nil || reflect.ValueOf(c.Verifier).Kind() == reflect.Pointer && reflect.ValueOf(c.Verifier).IsNil() {
 		return nil, errors.New("middleware: BearerConfig.Verifier is nil")
 	}
 	for _, s := range c.Scopes {
@@ -145,6 +164,9 @@ func newBearer(c BearerConfig) (*bearer, error) {
 	if c.DPoP != nil {
 		b.algs = strings.Join(c.DPoP.Algorithms(), " ")
 	}
+	if b.metadataURL, _, err = resourceMetadataURL(c.Resource); err != nil {
+		return nil, err
+	}
 	if b.Realm == "" {
 		b.Realm = "api"
 	}
@@ -164,6 +186,8 @@ type bearer struct {
 	// verify checks a token and returns, for NewBearerFor, the
 	// application's claims decoded in the same pass.
 	verify func(ctx context.Context, raw string) (*verify.Token, any, error)
+
+	metadataURL string // RFC 9728 metadata URL, for the challenge
 }
 
 func (b *bearer) wrap(next http.Handler) http.Handler {
@@ -259,6 +283,7 @@ func (b *bearer) refuse(w http.ResponseWriter, r *http.Request, e *BearerError) 
 	if e.Status != http.StatusServiceUnavailable {
 		w.Header().Set("WWW-Authenticate", challenge(b.Realm, e))
 		b.dpopChallenge(w, r, e)
+		b.resourceChallenge(w)
 	}
 	b.ErrorResponder(w, r, e)
 }
@@ -297,8 +322,9 @@ func WriteBearerError(w http.ResponseWriter, r *http.Request, err error) {
 		code = "unauthorized"
 	}
 	if e.Status == http.StatusServiceUnavailable {
-		// The keys could not be fetched; verify asks the JWKS endpoint
-		// again at most 2 s later (ProviderConfig.KeyMissInterval).
+		// The keys (or the introspection endpoint) could not be reached;
+		// verify asks the JWKS endpoint again at most 2 s later
+		// (ProviderConfig.KeyMissInterval).
 		w.Header().Set("Retry-After", "2")
 	}
 	writeJSONError(w, e.Status, code, e.Description)
@@ -308,7 +334,7 @@ func WriteBearerError(w http.ResponseWriter, r *http.Request, err error) {
 func verifyError(err error) *BearerError {
 	if errors.Is(err, verify.ErrUnavailable) {
 		return &BearerError{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
-			Description: "the token issuer's keys are unavailable; try again later", Err: err}
+			Description: "the token issuer is unavailable; try again later", Err: err}
 	}
 	desc := "the token is invalid"
 	if errors.Is(err, verify.ErrInvalid) {
