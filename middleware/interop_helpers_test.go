@@ -106,6 +106,7 @@ type opOptions struct {
 	dpopNonce   bool          // DPoP proofs at the token endpoint need the provider's nonce
 	requirePAR  bool          // the provider requires pushed authorization requests
 	maxAge      time.Duration // the app's Config.MaxAge
+	env         []string      // more of server.js's variables (DEFAULT_RESOURCE=, AT_FORMAT=opaque)
 }
 
 // startNodeOP starts oidc-provider on a free loopback port, signing with
@@ -134,6 +135,7 @@ func startNodeOP(t *testing.T, o opOptions, keys ...*rsa.PrivateKey) *nodeOP {
 	if o.requirePAR {
 		op.env = append(op.env, "REQUIRE_PAR=1")
 	}
+	op.env = append(op.env, o.env...)
 	t.Cleanup(func() {
 		op.stop()
 		if t.Failed() {

@@ -12,8 +12,13 @@
 //	OIDC_CLIENT_SECRET  and its secret (required with TOKEN_URL)
 //	OIDC_SCOPES         space-separated scopes to request
 //	API_URL             the API to call with GET (required with TOKEN_URL)
-//	API_AUDIENCE        sent as the token request's "audience" parameter
-//	                    (Auth0, Okta); "api" with the test provider
+//	API_RESOURCE        sent as the token request's "resource" parameter
+//	                    (RFC 8707 resource indicator: panva oidc-provider,
+//	                    Keycloak, Glewlwyd, which otherwise put the scope
+//	                    string in aud); may be given with API_AUDIENCE
+//	API_AUDIENCE        sent as the non-standard "audience" parameter
+//	                    (Auth0, Okta); "api" with the test provider when
+//	                    neither is set
 //	AUTH_STYLE          basic (client_secret_basic, default) or post
 //	                    (client_secret_post), as registered at the provider
 //	CALLS               how many calls to make (default 5)
@@ -23,6 +28,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,14 +61,15 @@ func main() {
 // run makes the calls and reports on out.
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	tokenURL, apiURL, audience := getenv("TOKEN_URL"), getenv("API_URL"), getenv("API_AUDIENCE")
+	resource := getenv("API_RESOURCE")
 	id, secret := getenv("OIDC_CLIENT_ID"), getenv("OIDC_CLIENT_SECRET")
 	if tokenURL == "" {
 		op := oidctest.NewServer()
 		defer op.Close()
-		if audience == "" {
+		if audience == "" && resource == "" {
 			audience = "api"
 		}
-		api, stop, err := demoAPI(ctx, op, audience)
+		api, stop, err := demoAPI(ctx, op, cmp.Or(resource, audience))
 		if err != nil {
 			return err
 		}
@@ -90,9 +97,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		}
 		calls = n
 	}
-	var params url.Values
+	params := url.Values{}
+	if resource != "" {
+		params.Set("resource", resource)
+	}
 	if audience != "" {
-		params = url.Values{"audience": {audience}}
+		params.Set("audience", audience)
 	}
 	tokenRequests := &counter{next: http.DefaultTransport}
 	client, err := middleware.NewClient(middleware.ClientConfig{

@@ -131,3 +131,36 @@ func TestM2MErrors(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// API_RESOURCE is sent as the RFC 8707 resource indicator, beside
+// API_AUDIENCE: the test provider, like panva's, takes the resource (the
+// audience here names another API), and the token's aud is the API's.
+func TestM2MResourceIndicator(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	api, _ := ordersAPI(t, op)
+	env := map[string]string{"TOKEN_URL": op.URL + "/token", "OIDC_CLIENT_ID": op.ClientID, "OIDC_CLIENT_SECRET": op.ClientSecret,
+		"API_URL": api.URL, "API_RESOURCE": "orders", "API_AUDIENCE": "billing", "CALLS": "2"}
+	var out strings.Builder
+	if err := run(t.Context(), func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), ": 200 ok") != 2 {
+		t.Errorf("output:\n%s", out.String())
+	}
+	// Without the resource the token is for "billing": the API refuses it.
+	delete(env, "API_RESOURCE")
+	out.Reset()
+	if err := run(t.Context(), func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), ": 401 ") != 2 {
+		t.Errorf("output without API_RESOURCE:\n%s", out.String())
+	}
+	// The in-process demo with a resource of one's choosing.
+	out.Reset()
+	demo := map[string]string{"API_RESOURCE": "https://reports.example.com", "CALLS": "1"}
+	if err := run(t.Context(), func(k string) string { return demo[k] }, &out); err != nil || !strings.Contains(out.String(), ": 200 ") {
+		t.Errorf("demo with API_RESOURCE: %v\n%s", err, out.String())
+	}
+}

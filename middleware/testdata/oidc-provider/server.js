@@ -8,8 +8,12 @@
 // restarts the provider with a new file to rotate keys), AT_TTL
 // (access-token lifetime, seconds), DPOP_NONCE ("1": DPoP proofs at the
 // token endpoint must carry the provider's nonce), REQUIRE_PAR ("1":
-// authorization requests must be pushed first, RFC 9126). Prints
-// "listening <issuer>" when ready.
+// authorization requests must be pushed first, RFC 9126), DEFAULT_RESOURCE
+// (the resource of token requests naming none; default RESOURCE, empty for
+// none: such tokens are opaque and have no audience), AT_FORMAT (jwt, the
+// default, or opaque: the format of access tokens for a resource). Token
+// introspection (RFC 7662) is on, with RFC 9701 signed answers (RS256) when
+// asked for. Prints "listening <issuer>" when ready.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Provider from 'oidc-provider';
@@ -21,6 +25,8 @@ const resource = env('RESOURCE', 'https://api.example.test');
 const jwks = JSON.parse(fs.readFileSync(env('JWKS_FILE'), 'utf8'));
 const backchannel = env('BACKCHANNEL_LOGOUT_URI', '');
 const dpopNonce = env('DPOP_NONCE', '') === '1';
+const defaultResource = env('DEFAULT_RESOURCE', resource) || undefined;
+const atFormat = env('AT_FORMAT', 'jwt');
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -31,6 +37,7 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+    introspection_signed_response_alg: 'RS256',
     scope: 'openid profile email offline_access api:read',
     ...(backchannel ? {
       backchannel_logout_uri: backchannel,
@@ -64,16 +71,18 @@ const provider = new Provider(issuer, {
       ...(dpopNonce ? { nonceSecret: crypto.randomBytes(32), requireNonce: () => true } : {}),
     },
     revocation: { enabled: true },
+    introspection: { enabled: true },
+    jwtIntrospection: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     backchannelLogout: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      defaultResource: () => resource,
+      defaultResource: () => defaultResource,
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({
         scope: 'api:read',
         audience: resource,
-        accessTokenFormat: 'jwt',
+        accessTokenFormat: atFormat,
         accessTokenTTL: Number(env('AT_TTL', '3600')),
         jwt: { sign: { alg: 'RS256' } },
       }),
