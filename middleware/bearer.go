@@ -75,7 +75,7 @@ type BearerConfig struct {
 // BearerError is a refused bearer request, as RFC 6750 §3 describes it.
 type BearerError struct {
 	Status      int    // 400, 401, 403 or 503
-	Code        string // "invalid_request", "invalid_token", "insufficient_scope", or "" (no token sent)
+	Code        string // "invalid_request", "invalid_token", "insufficient_scope", "invalid_dpop_proof", "use_dpop_nonce", or "" (no token sent)
 	Description string // short, safe to show the client
 	Scope       string // the scopes required, for insufficient_scope
 	Err         error  // the cause, for logs and errors.Is; never shown to the client
