@@ -59,11 +59,12 @@ type BearerConfig struct {
 	// RequireDPoP refuses tokens that are not DPoP-bound. Needs DPoP.
 	RequireDPoP bool
 
-	// PublicURL is the API's external base URL (scheme, host, optional
-	// port and path prefix), the start of the URI DPoP proofs must name
-	// (htu). Set it behind a TLS-terminating proxy or load balancer.
-	// Default: https when the connection is TLS, else http, and the Host
-	// header.
+	// PublicURL is the API's external base URL, the start of the URI DPoP
+	// proofs must name (htu): scheme, host, optional port, and the path
+	// prefix a proxy in front removes, if any; the request's path as this
+	// server received it follows. Set it behind a TLS-terminating proxy or
+	// load balancer. Default: https when the connection is TLS, else http,
+	// and the Host header.
 	PublicURL string
 
 	// Resource, when set, describes the API as an OAuth protected resource
