@@ -89,6 +89,14 @@ type Config struct {
 	// provider has no such endpoint.
 	PushedAuthorization bool
 
+	// FormPost asks the provider to answer with response_mode=form_post
+	// (OAuth 2.0 Form Post Response Mode): the browser brings the code in
+	// a cross-site POST to RedirectURL, so route POST there to Callback.
+	// Sign in with Apple needs it when it is asked for name or email. The
+	// login's flow cookie is then SameSite=None, which browsers accept only
+	// with Secure: New requires an absolute https RedirectURL.
+	FormPost bool
+
 	// TokenParams are extra parameters of the code exchange at the token
 	// endpoint, one value each, e.g. RFC 8707 "resource" so the access
 	// token is a JWT for your API. New refuses the ones Gatehouse sets

@@ -22,7 +22,10 @@ import (
 // userinfo when configured, and saves the session under a fresh ID before
 // redirecting to the flow's return_to path.
 func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, ok := a.callbackParams(w, r)
+	if !ok {
+		return
+	}
 	for _, k := range []string{"access_token", "id_token", "token", "refresh_token"} {
 		if q.Has(k) {
 			a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",

@@ -27,6 +27,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := a.c.Sessions.NewFlow(returnTo, a.c.Name)
 	if err == nil {
+		f.CrossSite = a.c.FormPost // see formpost.go
 		err = a.c.Sessions.SaveFlow(w, r, f)
 	}
 	if err != nil {
@@ -43,6 +44,9 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 		if len(vs) > 0 {
 			opts = append(opts, oauth2.SetAuthURLParam(k, vs[0]))
 		}
+	}
+	if a.c.FormPost {
+		opts = append(opts, oauth2.SetAuthURLParam("response_mode", "form_post"))
 	}
 	if a.c.MaxAge > 0 {
 		opts = append(opts, oauth2.SetAuthURLParam("max_age", strconv.FormatInt(int64(a.c.MaxAge/time.Second), 10)))

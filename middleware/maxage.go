@@ -38,8 +38,8 @@ func (a *Auth) checkAuthTime(t *verify.Token) error {
 	return nil
 }
 
-// checkAuthRequest validates the authorization-request options of c: MaxAge
-// and pushed authorization requests.
+// checkAuthRequest validates the authorization-request options of c: MaxAge,
+// FormPost and pushed authorization requests.
 func (a *Auth) checkAuthRequest() error {
 	switch {
 	case a.c.MaxAge < 0:
@@ -50,6 +50,9 @@ func (a *Auth) checkAuthRequest() error {
 		return errors.New("middleware: Config.MaxAge needs the openid scope: auth_time is an ID token claim")
 	case a.c.AuthParams.Has("max_age"):
 		return errors.New(`middleware: Config.AuthParams cannot set "max_age": use Config.MaxAge, which also checks auth_time`)
+	}
+	if err := a.checkFormPost(); err != nil {
+		return err
 	}
 	a.par = a.c.PushedAuthorization || a.md.RequirePushedAuthorizationRequests
 	switch {

@@ -76,13 +76,7 @@ func TestAttackMaxAgeAuthTimeInFuture(t *testing.T) {
 }
 
 func TestNewRefusesBadMaxAge(t *testing.T) {
-	op := oidctest.NewServer()
-	defer op.Close()
-	p, err := verify.Discover(t.Context(), op.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	_, p := discovered(t)
 	for name, mod := range map[string]func(*middleware.Config){
 		"negative":           func(c *middleware.Config) { c.MaxAge = -time.Second },
 		"fractional":         func(c *middleware.Config) { c.MaxAge = 1500 * time.Millisecond },
@@ -95,6 +89,20 @@ func TestNewRefusesBadMaxAge(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// discovered starts an oidctest provider and discovers it, both closed
+// when the test ends.
+func discovered(t *testing.T) (*oidctest.Server, *verify.Provider) {
+	t.Helper()
+	op := oidctest.NewServer()
+	t.Cleanup(op.Close)
+	p, err := verify.Discover(t.Context(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return op, p
 }
 
 // testManager is a cookie-store session Manager for configuration tests.

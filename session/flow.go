@@ -32,6 +32,12 @@ type Flow struct {
 	ReturnTo string    `json:"r,omitempty"`
 	Provider string    `json:"p,omitempty"`
 	Created  time.Time `json:"c"`
+	// CrossSite makes SaveFlow's cookie SameSite=None (always Secure) so
+	// that it reaches a callback the provider sends as a cross-site POST
+	// (response_mode=form_post), which SameSite=Lax cookies never reach.
+	// The flow stays bound to this browser and used once: the callback
+	// needs the state only the browser and the provider know.
+	CrossSite bool `json:"x,omitempty"`
 }
 
 // NewFlow returns a flow with a random state and nonce (256 bits each) and a
@@ -49,8 +55,8 @@ func S256Challenge(verifier string) string {
 
 // SaveFlow keeps f in a cookie of its own, named from its state, so that
 // logins in several tabs do not overwrite each other: encrypted and
-// signed, HttpOnly, SameSite Lax, Path "/", Secure and "__Host-" prefixed,
-// for 10 minutes. At most MaxFlows
+// signed, HttpOnly, SameSite Lax (None for a CrossSite flow), Path "/",
+// Secure and "__Host-" prefixed, for 10 minutes. At most MaxFlows
 // are kept: the oldest pending ones (undecodable ones first) are dropped.
 func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
 	plain, err := json.Marshal(f)
@@ -63,7 +69,11 @@ func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 		return fmt.Errorf("%w: a login flow of %d bytes (a long ReturnTo?)", ErrTooLarge, len(enc))
 	}
 	m.dropOldFlows(w, r)
-	http.SetCookie(w, NewCookie(name, enc, &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}))
+	opts := &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}
+	if f.CrossSite {
+		opts.SameSite = http.SameSiteNoneMode
+	}
+	http.SetCookie(w, NewCookie(name, enc, opts))
 	return nil
 }
 

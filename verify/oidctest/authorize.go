@@ -87,33 +87,35 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if back != nil {
-		http.Redirect(w, r, back.String(), http.StatusFound)
+		answer(w, r, r.Form.Get("response_mode"), back)
 		return
 	}
 	var user string
 	switch b := s.behavior(); {
 	case r.Method == http.MethodPost && r.PostForm.Has("deny"):
-		http.Redirect(w, r, s.authError(ar, "access_denied", "the user declined").String(), http.StatusFound)
+		answer(w, r, ar.q.Get("response_mode"), s.authError(ar, "access_denied", "the user declined"))
 		return
 	case r.Method == http.MethodPost:
 		user = strings.TrimSpace(r.PostForm.Get("username"))
 	case b.AutoLogin != "":
 		user = b.AutoLogin
 	case slices.Contains(strings.Fields(r.Form.Get("prompt")), "none"):
-		http.Redirect(w, r, s.authError(ar, "login_required", "no session at the provider").String(), http.StatusFound)
+		answer(w, r, ar.q.Get("response_mode"), s.authError(ar, "login_required", "no session at the provider"))
 		return
 	}
 	if user == "" {
 		renderLogin(w, ar)
 		return
 	}
-	http.Redirect(w, r, s.issueCode(ar, user).String(), http.StatusFound)
+	answer(w, r, ar.q.Get("response_mode"), s.issueCode(ar, user))
 }
 
 // Login logs username in without the form. authorizeURL is a full
 // authorization request URL, as a client redirects a browser to; the result
 // is the redirect back to the client, carrying code, state and (with
-// IssParameter) iss, or an error such as invalid_request. An empty username
+// IssParameter) iss, or an error such as invalid_request; for
+// response_mode=form_post these are the parameters to post to the URL
+// without its query, as the browser would. An empty username
 // declines: the redirect carries error=access_denied. A request that cannot
 // be answered with a redirect (unknown client_id, unregistered redirect_uri)
 // returns an error. Login counts as an "authorize" request.

@@ -32,6 +32,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		"pushed_authorization_request_endpoint":         s.URL + "/par",
 		"introspection_endpoint":                        s.URL + "/introspect",
 		"scopes_supported":                              []string{"openid", "profile", "email", "offline_access"},
+		"response_modes_supported":                      []string{"query", "form_post"},
 		"response_types_supported":                      []string{"code"},
 		"grant_types_supported":                         []string{"authorization_code", "refresh_token", "client_credentials", tokenExchangeGrant},
 		"subject_types_supported":                       []string{"public"},
