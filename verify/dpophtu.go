@@ -31,11 +31,11 @@ func normalizeHTU(s string) (string, bool) {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host, port := strings.ToLower(u.Hostname()), u.Port()
-	switch {
-	case scheme == "http" && port == "80", scheme == "https" && port == "443":
-		port = ""
-	case scheme != "http" && scheme != "https", host == "":
+	if scheme != "http" && scheme != "https" || host == "" {
 		return "", false
+	}
+	if scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+		port = ""
 	}
 	if port != "" {
 		host = net.JoinHostPort(host, port)
