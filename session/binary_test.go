@@ -192,3 +192,20 @@ func FuzzSessionBinary(f *testing.F) {
 		}
 	})
 }
+
+// An application claim given in two spellings reaches the application only
+// under its exact name: ClaimsInto folds no case (encoding/json would give
+// the later "EMAIL" to a field tagged "email").
+func TestAttackCaseVariantAppClaim(t *testing.T) {
+	s := &Session{Claims: json.RawMessage(`{"email":"alice@example.com","EMAIL":"mallory@example.com"}`)}
+	var c struct {
+		Email string `json:"email"`
+	}
+	if err := s.ClaimsInto(&c); err != nil || c.Email != "alice@example.com" {
+		t.Errorf("email %q, %v: want the exact member's value", c.Email, err)
+	}
+	dup := &Session{Claims: json.RawMessage(`{"email":"a","email":"b"}`)}
+	if err := dup.ClaimsInto(&c); err == nil {
+		t.Error("a claim given twice was accepted")
+	}
+}

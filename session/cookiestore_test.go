@@ -77,7 +77,9 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c struct{ Name string }
+	var c struct {
+		Name string `json:"name"`
+	}
 	if s.Subject != "alice" || s.ID == "" || s.ClaimsInto(&c) != nil || c.Name != "Alice" {
 		t.Errorf("loaded %+v", s)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Session is the login state of one signed-in user.
@@ -43,12 +45,15 @@ func init() {
 	gob.Register(&Session{})
 }
 
-// ClaimsInto decodes the session's claims into v.
+// ClaimsInto decodes the session's claims into v, as verify.Token.Claims
+// does: member names match v's field names exactly (no case folding, so
+// "EMAIL" never fills a field for "email"), and a name given twice is an
+// error.
 func (s *Session) ClaimsInto(v any) error {
 	if len(s.Claims) == 0 {
 		return errors.New("session: no claims")
 	}
-	return json.Unmarshal(s.Claims, v)
+	return jsonv2.Unmarshal(s.Claims, v)
 }
 
 // decodeSession reads the stored value in whatever form a store kept it.
