@@ -14,5 +14,5 @@ func JSONEraCookie(store *CookieStore, name string, s *Session, expires time.Tim
 	js, _ := json.Marshal(s)
 	plain, _ := frame(map[any]any{ValueKey: json.RawMessage(js)}, expires)
 	enc, _ := store.sealer.Legacy(name, plain)
-	return name + "=1." + enc
+	return "__Host-" + name + "=1." + enc // the name every session cookie now has
 }
