@@ -1,6 +1,8 @@
 // Package browser holds Gatehouse's real-browser test: headless Chromium,
 // driven by chromedp, signs in to examples/webapp through the login form of
-// its in-process provider, sees the signed-in page, and signs out. It is a
+// its in-process provider, sees the signed-in page, and signs out; and it
+// signs in with response_mode=form_post, whose callback is a cross-site
+// POST (TestFormPostInChromium). It is a
 // module of its own so that chromedp stays out of the library's go.mod.
 //
 //	cd examples/browser && go test ./...
