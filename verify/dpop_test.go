@@ -372,3 +372,15 @@ func TestNewDPoPVerifierRefusesSymmetricAlgs(t *testing.T) {
 		t.Errorf("EdDSA proof with Algorithms ES256: %v", err)
 	}
 }
+
+// TestDPoPThumbprintCanonical: a jwk whose members are padded gives the
+// thumbprint of the key, not of its spelling (RFC 7638 §3.3).
+func TestDPoPThumbprintCanonical(t *testing.T) {
+	k := newDPoPKey(t, "ES256")
+	padded := merge(k.jwk, map[string]any{"x": k.jwk["x"].(string) + "=", "y": k.jwk["y"].(string) + "="})
+	v := newDPoP(t, verify.DPoPConfig{})
+	jkt, err := v.Verify(k.proof(t, "GET", apiURI, "", map[string]any{"jwk": padded}, nil), verify.DPoPRequest{Method: "GET", URI: apiURI})
+	if err != nil || jkt != k.jkt {
+		t.Fatalf("jkt %q (want %q), %v", jkt, k.jkt, err)
+	}
+}

@@ -105,7 +105,7 @@ func (v *DPoPVerifier) parseHeader(seg string) (*proofKey, error) {
 	if err != nil || !key.canSign(h.alg) {
 		return nil, errProofJWK
 	}
-	return &proofKey{alg: h.alg, key: key, jkt: thumbprint(key.key)}, nil
+	return &proofKey{alg: h.alg, key: key, jkt: thumbprint(key.key, h.jwk)}, nil
 }
 
 // proofDecodeError keeps a proof rejection, and turns any other decoder
@@ -225,17 +225,22 @@ func jwkKey(m map[string]string) (*publicKey, error) {
 // the hash of its required members in lexicographic order, each value in
 // its canonical encoding (rebuilt from the key, so padding or another
 // alphabet in the proof's jwk does not change it).
-func thumbprint(key any) string {
+//
+// For an EC key the coordinates are taken from the jwk members m the key
+// was built from (ecKey checked their sizes), decoded again rather than
+// read back from the key, which would cost a conversion and a curve check.
+func thumbprint(key any, m map[string]string) string {
 	var buf [1200]byte // an RSA-8192 thumbprint input fits
 	b := buf[:0]
+	str := func(name string) (string, error) { return m[name], nil }
 	switch k := key.(type) {
 	case *ecdsa.PublicKey:
-		size := (k.Curve.Params().BitSize + 7) / 8
-		pt, _ := k.Bytes() // 0x04 || x || y
+		x, _ := bytesMember("x", str)
+		y, _ := bytesMember("y", str)
 		b = append(b, `{"crv":"`+k.Curve.Params().Name+`","kty":"EC","x":"`...)
-		b = b64.AppendEncode(b, pt[1:1+size])
+		b = b64.AppendEncode(b, x)
 		b = append(b, `","y":"`...)
-		b = b64.AppendEncode(b, pt[1+size:])
+		b = b64.AppendEncode(b, y)
 	case *rsa.PublicKey:
 		e := []byte{byte(k.E >> 24), byte(k.E >> 16), byte(k.E >> 8), byte(k.E)}
 		for len(e) > 1 && e[0] == 0 {
