@@ -13,6 +13,8 @@ import (
 	"errors"
 	"maps"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -382,5 +384,27 @@ func TestDPoPThumbprintCanonical(t *testing.T) {
 	jkt, err := v.Verify(k.proof(t, "GET", apiURI, "", map[string]any{"jwk": padded}, nil), verify.DPoPRequest{Method: "GET", URI: apiURI})
 	if err != nil || jkt != k.jkt {
 		t.Fatalf("jkt %q (want %q), %v", jkt, k.jkt, err)
+	}
+}
+
+// TestAttackDPoPProofReplayConcurrent: the same proof sent on many
+// connections at once passes exactly once.
+func TestAttackDPoPProofReplayConcurrent(t *testing.T) {
+	k := newDPoPKey(t, "ES256")
+	v := newDPoP(t, verify.DPoPConfig{})
+	p := k.proof(t, "GET", apiURI, "tok", nil, nil)
+	req := verify.DPoPRequest{Method: "GET", URI: apiURI, AccessToken: "tok", JKT: k.jkt}
+	var passed atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := v.Verify(p, req); err == nil {
+				passed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := passed.Load(); n != 1 {
+		t.Fatalf("%d of 20 concurrent uses passed, want 1", n)
 	}
 }
