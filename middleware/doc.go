@@ -5,8 +5,11 @@
 // # Protecting an API
 //
 // Bearer verifies the RFC 6750 bearer token of each request with a
-// verify.Verifier and puts the token in the request context (Token, Claims).
-// RequireScope and RequireToken add per-route rules.
+// verify.TokenVerifier (a verify.Verifier for JWTs, a verify.Introspector for
+// opaque tokens, or verify.Either of the two) and puts the token in the
+// request context (Token, Claims). RequireScope and RequireToken add
+// per-route rules. With BearerConfig.Resource every challenge names the
+// API's RFC 9728 metadata, which ProtectedResourceMetadata serves.
 //
 // # Logging users in
 //
