@@ -191,3 +191,52 @@ func TestNewBearerForWithIntrospector(t *testing.T) {
 		t.Fatalf("misfit: %d %s", w.Code, w.Body)
 	}
 }
+
+// An introspection answer with a cnf member describes a sender-constrained
+// token: sent as a plain bearer token it is refused, as a JWT with cnf is.
+func TestAttackIntrospectedDPoPBoundTokenSentAsBearer(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	h := introspectedAPI(t, op, introspector(t, op))
+	op.Set(func(b *oidctest.Behavior) {
+		b.IntrospectionClaims = map[string]any{"token_type": "DPoP", "cnf": map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}
+	})
+	w := serve(h, get("/me", op.AccessToken("alice", "api")))
+	t.Log(w.Body)
+	if w.Code != 401 || !strings.Contains(w.Header().Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Fatalf("DPoP-bound token as Bearer: %d %v %s", w.Code, w.Header(), w.Body)
+	}
+}
+
+// An introspected DPoP-bound token (token_type DPoP, cnf.jkt) is accepted
+// with the DPoP scheme and a proof by its key, and refused with another
+// key's proof.
+func TestIntrospectedDPoPBoundToken(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	p, err := verify.Discover(t.Context(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	dv, err := verify.NewDPoPVerifier(verify.DPoPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: introspector(t, op)(p), DPoP: dv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	k, other := newProofKey(t), newProofKey(t)
+	op.Set(func(b *oidctest.Behavior) {
+		b.IntrospectionClaims = map[string]any{"token_type": "DPoP", "cnf": map[string]any{"jkt": k.jkt}}
+	})
+	tok := op.AccessToken("alice", "api") // any token the provider knows; its answer says DPoP-bound
+	if w := serve(h, dpopGet("/me", tok, k.proof(op, "GET", meURI, tok, nil, nil))); w.Code != 200 {
+		t.Fatalf("with its key's proof: %d %s", w.Code, w.Body)
+	}
+	if w := serve(h, dpopGet("/me", tok, other.proof(op, "GET", meURI, tok, nil, nil))); w.Code != 401 {
+		t.Fatalf("with another key's proof: %d %s", w.Code, w.Body)
+	}
+}

@@ -2,9 +2,12 @@ package middleware_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -162,5 +165,70 @@ func TestInteropClientResourceIndicator(t *testing.T) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d, want %d", name, resp.StatusCode, tc.status)
 		}
+	}
+}
+
+// TestInteropIntrospectedDPoP: panva's opaque DPoP-bound tokens
+// (AT_FORMAT=opaque, a DPoP client) are accepted by introspection with the
+// DPoP scheme and a proof; the introspection answer's cnf.jkt binds them,
+// so the same token sent as a bearer token is refused.
+func TestInteropIntrospectedDPoP(t *testing.T) {
+	interopNode(t)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	op := startNodeOP(t, opOptions{appURL: "http://127.0.0.1:1", atTTL: 300, env: []string{"AT_FORMAT=opaque"}}, key)
+	p, err := verify.Discover(context.Background(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	in, err := verify.NewIntrospector(verify.IntrospectionConfig{Provider: p, ClientID: interopClientID,
+		ClientSecret: op.secret, Audiences: []string{interopResource}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dv, err := verify.NewDPoPVerifier(verify.DPoPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: in, DPoP: dv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := middleware.Token(r.Context())
+		w.Write([]byte(tok.Confirmation.JKT))
+	})))
+	defer api.Close()
+	dpopKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tr, err := middleware.NewTransport(middleware.ClientConfig{Provider: p, ClientID: interopClientID, ClientSecret: op.secret,
+		Scopes: []string{"api:read"}, EndpointParams: url.Values{"resource": {interopResource}}, DPoPKey: dpopKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Transport: tr}).Get(api.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if jkt := proofKeyOf(t, dpopKey).jkt; resp.StatusCode != 200 || string(b) != jkt {
+		t.Fatalf("DPoP-bound opaque token: %d %q, want jkt %s", resp.StatusCode, b, jkt)
+	}
+	tok, err := tr.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(tok, ".") {
+		t.Fatalf("panva issued a JWT: %s", tok)
+	}
+	req, _ := http.NewRequest("GET", api.URL, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("the DPoP-bound token sent as a bearer token: %d", resp.StatusCode)
 	}
 }
