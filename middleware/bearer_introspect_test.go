@@ -16,12 +16,7 @@ import (
 // verifier built by mk from a provider of op.
 func introspectedAPI(t *testing.T, op *oidctest.Server, mk func(p *verify.Provider) verify.TokenVerifier) http.Handler {
 	t.Helper()
-	p, err := verify.Discover(t.Context(), op.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	mw := middleware.Bearer(mk(p))
+	mw := middleware.Bearer(mk(providerOf(t, op)))
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, _ := middleware.Token(r.Context())
 		w.Write([]byte(tok.Subject))
@@ -30,6 +25,17 @@ func introspectedAPI(t *testing.T, op *oidctest.Server, mk func(p *verify.Provid
 	mux.Handle("/me", mw(ok))
 	mux.Handle("/admin", mw(middleware.RequireScope("admin")(ok)))
 	return mux
+}
+
+// providerOf is op's Provider, closed when the test ends.
+func providerOf(t *testing.T, op *oidctest.Server) *verify.Provider {
+	t.Helper()
+	p, err := verify.Discover(t.Context(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
 
 func introspector(t *testing.T, op *oidctest.Server) func(p *verify.Provider) verify.TokenVerifier {
@@ -159,11 +165,7 @@ func TestNewBearerRefusesNilVerifiers(t *testing.T) {
 func TestNewBearerForWithIntrospector(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	p, err := verify.Discover(t.Context(), op.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := providerOf(t, op)
 	type answer struct {
 		Subject string `json:"sub"`
 		Active  bool   `json:"active"`
@@ -214,11 +216,7 @@ func TestAttackIntrospectedDPoPBoundTokenSentAsBearer(t *testing.T) {
 func TestIntrospectedDPoPBoundToken(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	p, err := verify.Discover(t.Context(), op.URL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := providerOf(t, op)
 	dv, err := verify.NewDPoPVerifier(verify.DPoPConfig{})
 	if err != nil {
 		t.Fatal(err)
