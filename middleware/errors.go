@@ -97,6 +97,9 @@ func providerError(err error) error {
 		// names the endpoint, never a response body.
 		return fmt.Errorf("%w: %s %s: %w", ErrProvider, ue.Op, ue.URL, ue.Err)
 	}
+	// What is left is x/oauth2's own complaint about the answer, which has
+	// no type of its own (its parse failures are fmt.Errorf texts): the
+	// text is matched, and only to replace it with a plainer one.
 	msg := err.Error()
 	if strings.HasPrefix(msg, "oauth2: cannot parse") {
 		msg = "the token endpoint's answer is not a token response"

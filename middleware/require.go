@@ -53,7 +53,7 @@ func (a *Auth) guard(next http.Handler, required bool) http.Handler {
 		default:
 			s, err = a.fresh(w, r, s)
 			if err != nil {
-				a.fail(w, r, err.(*AuthError))
+				a.fail(w, r, asAuthError(err))
 				return
 			}
 		}
@@ -142,10 +142,21 @@ func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Auth) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
-	a.fail(w, r, storeError(err).(*AuthError))
+	a.fail(w, r, storeError(err))
 }
 
-func storeError(err error) error {
+// asAuthError is err as the *AuthError the responder is given: the one it
+// wraps, or a 500 that carries it (for logs only).
+func asAuthError(err error) *AuthError {
+	var e *AuthError
+	if errors.As(err, &e) {
+		return e
+	}
+	return &AuthError{Status: http.StatusInternalServerError, Code: "server_error", Message: "Something went wrong; please try again.", Err: err}
+}
+
+// storeError is a session store failure as the 503 it answers.
+func storeError(err error) *AuthError {
 	return &AuthError{Status: http.StatusServiceUnavailable, Code: "session_unavailable",
 		Message: "Sessions are unavailable right now; please try again shortly.", Err: fmt.Errorf("%w: %w", ErrSessionStore, err)}
 }
