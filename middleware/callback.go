@@ -128,8 +128,8 @@ var errTokenRejected = errors.New("token rejected")
 
 // sessionFrom builds the session of a login from the token response.
 func (a *Auth) sessionFrom(ctx context.Context, tok *oauth2.Token, nonce string) (*session.Session, error) {
-	if !strings.EqualFold(tok.Type(), "Bearer") {
-		return nil, fmt.Errorf("%w: %w: token_type %q is not Bearer", ErrProvider, errTokenRejected, printable(tok.TokenType, 32))
+	if err := checkTokenType(tok, "Bearer"); err != nil {
+		return nil, err
 	}
 	s := &session.Session{
 		Issuer: a.md.Issuer, Provider: a.c.Name,

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -322,8 +321,8 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, t.client), t.client.Timeout)
 	defer cancel()
 	tok, err := t.fetch(ctx)
-	if err == nil && !strings.EqualFold(tok.Type(), t.scheme()) {
-		err = fmt.Errorf("%w: token_type %q is not %s", ErrProvider, printable(tok.TokenType, 32), t.scheme())
+	if err == nil {
+		err = checkTokenType(tok, t.scheme())
 	}
 	if err == nil && tok.AccessToken == "" {
 		err = fmt.Errorf("%w: the token response has no access_token", ErrProvider)

@@ -107,6 +107,16 @@ func providerError(err error) error {
 	return fmt.Errorf("%w: %s", ErrProvider, printable(msg, 200))
 }
 
+// checkTokenType refuses a token response whose token_type is not want,
+// compared without case (providers answer "bearer" too): the one rule for
+// logins, refreshes and the machine-to-machine clients.
+func checkTokenType(tok *oauth2.Token, want string) error {
+	if strings.EqualFold(tok.Type(), want) {
+		return nil
+	}
+	return fmt.Errorf("%w: %w: token_type %q is not %s", ErrProvider, errTokenRejected, printable(tok.TokenType, 32), want)
+}
+
 // printable keeps at most n printable ASCII characters of s.
 func printable(s string, n int) string {
 	var b strings.Builder

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -238,8 +237,8 @@ func (a *Auth) refresh(ctx context.Context, s *session.Session) (*session.Sessio
 	if err != nil {
 		return nil, redact(providerError(err), a.c.ClientSecret)
 	}
-	if !strings.EqualFold(tok.Type(), "Bearer") {
-		return nil, fmt.Errorf("%w: %w: token_type %q is not Bearer", ErrProvider, errTokenRejected, printable(tok.TokenType, 32))
+	if err := checkTokenType(tok, "Bearer"); err != nil {
+		return nil, err
 	}
 	ns := *s
 	ns.AccessToken = tok.AccessToken
