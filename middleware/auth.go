@@ -32,6 +32,16 @@ const (
 	ClientSecretPost
 )
 
+// check is the one rule every config's AuthStyle field is held to: a known
+// style (x/oauth2's auto-detection, which re-sends the code on failure, is
+// never one).
+func (s AuthStyle) check(field string) error {
+	if s != ClientSecretBasic && s != ClientSecretPost {
+		return fmt.Errorf("middleware: unknown %s %d", field, int(s))
+	}
+	return nil
+}
+
 func (s AuthStyle) oauth2() oauth2.AuthStyle {
 	if s == ClientSecretPost {
 		return oauth2.AuthStyleInParams
@@ -207,8 +217,9 @@ func New(c Config) (*Auth, error) {
 		return nil, errors.New("middleware: Config.ClientID is empty")
 	case c.RedirectURL == "":
 		return nil, errors.New("middleware: Config.RedirectURL is empty")
-	case c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost:
-		return nil, errors.New("middleware: unknown Config.AuthStyle")
+	}
+	if err := c.AuthStyle.check("Config.AuthStyle"); err != nil {
+		return nil, err
 	}
 	if err := checkParams("AuthParams", c.AuthParams, reservedParams); err != nil {
 		return nil, err

@@ -101,8 +101,8 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 	if c.ClientID == "" || c.ClientSecret == "" {
 		return nil, errors.New("middleware: ClientConfig needs ClientID and ClientSecret")
 	}
-	if c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost {
-		return nil, errors.New("middleware: unknown ClientConfig.AuthStyle")
+	if err := c.AuthStyle.check("ClientConfig.AuthStyle"); err != nil {
+		return nil, err
 	}
 	cc := &clientcredentials.Config{
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURL: tokenURL,

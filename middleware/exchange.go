@@ -75,8 +75,9 @@ func NewExchangeClient(c ExchangeConfig) (*http.Client, error) {
 		return nil, errors.New("middleware: ExchangeConfig needs ClientID and ClientSecret")
 	case c.Audience == "" && c.Resource == "":
 		return nil, errors.New("middleware: ExchangeConfig needs Audience or Resource: the downstream API")
-	case c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost:
-		return nil, errors.New("middleware: unknown ExchangeConfig.AuthStyle")
+	}
+	if err := c.AuthStyle.check("ExchangeConfig.AuthStyle"); err != nil {
+		return nil, err
 	}
 	size := c.CacheSize
 	if size <= 0 {

@@ -54,8 +54,9 @@ func NewRefreshClient(c RefreshClientConfig) (*http.Client, error) {
 		return nil, errors.New("middleware: RefreshClientConfig needs ClientID and RefreshToken")
 	case c.OnRotate == nil:
 		return nil, errors.New("middleware: RefreshClientConfig.OnRotate is required: a rotated refresh token must be persisted")
-	case c.AuthStyle != ClientSecretBasic && c.AuthStyle != ClientSecretPost:
-		return nil, errors.New("middleware: unknown RefreshClientConfig.AuthStyle")
+	}
+	if err := c.AuthStyle.check("RefreshClientConfig.AuthStyle"); err != nil {
+		return nil, err
 	}
 	oc := &oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: c.AuthStyle.oauth2()}}
