@@ -9,7 +9,7 @@ import (
 // "discovery", "oauth-metadata", "jwks", "authorize", "token",
 // "token:authorization_code", "token:refresh_token",
 // "token:client_credentials", "userinfo", "end_session", "revocation",
-// "introspection".
+// "introspection", "par".
 // Login counts as an "authorize" request. "refresh_token_reused" counts the
 // refresh requests that presented a refresh token already spent by a
 // rotation (each revoked its grant, unless DisableReuseDetection): a relying
