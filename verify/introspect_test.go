@@ -155,6 +155,13 @@ func TestNewIntrospectorRejectsUnsafeConfig(t *testing.T) {
 	if _, err := verify.NewIntrospector(c); err != nil {
 		t.Errorf("explicit endpoint: %v", err)
 	}
+	// A provider advertising a plain-http introspection endpoint off
+	// loopback is refused, as for its other endpoints.
+	_, err = verify.NewProvider(t.Context(), verify.ProviderConfig{Issuer: op.URL,
+		Metadata: &verify.Metadata{IntrospectionEndpoint: "http://idp.example.com/introspect"}})
+	if !errors.Is(err, verify.ErrMetadata) {
+		t.Errorf("http introspection_endpoint: %v", err)
+	}
 }
 
 // refused asserts err matches want and not ErrUnavailable (or, for want
