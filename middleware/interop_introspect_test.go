@@ -101,6 +101,18 @@ func TestInteropIntrospection(t *testing.T) {
 	if w := serve(api(nil), get("/", noAud)); w.Code != 401 || !strings.Contains(w.Body.String(), "aud") {
 		t.Fatalf("token without audience: %d %s", w.Code, w.Body)
 	}
+	// It is active all the same: an API that takes any audience accepts it.
+	anyAud, err := verify.NewIntrospector(verify.IntrospectionConfig{Provider: p, ClientID: interopClientID,
+		ClientSecret: op.secret, InsecureSkipAudience: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(noAud, ".") {
+		t.Fatalf("panva issued a JWT without a resource: %s", noAud)
+	}
+	if tok, err := anyAud.Verify(t.Context(), noAud); err != nil || tok.ClientID != interopClientID || len(tok.Audience) != 0 {
+		t.Fatalf("token without audience, any audience accepted: %+v %v", tok, err)
+	}
 	// Attack: the token revoked at panva is inactive (a fresh Introspector:
 	// an answer may be cached up to CacheTTL).
 	form := url.Values{"token": {raw}}

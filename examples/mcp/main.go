@@ -10,7 +10,8 @@
 //     get a token for the resource (RFC 8707 "resource" parameter);
 //  4. POST /mcp with the token.
 //
-// Tokens are JWTs checked locally or, when MCP_CLIENT_ID and
+// Tokens are RFC 9068 JWT access tokens (typ at+jwt) checked locally or,
+// when MCP_CLIENT_ID and
 // MCP_CLIENT_SECRET are set and the provider has an introspection
 // endpoint, opaque tokens checked by introspection (RFC 7662).
 //
