@@ -59,3 +59,26 @@ func TestRefreshedIDTokenUpdatesClaims(t *testing.T) {
 		t.Errorf("after a good refresh: /me %d %v", code, claims)
 	}
 }
+
+// TestAttackRefreshAnswersAnotherTokenType: a refresh answered with an
+// access token that is not a bearer token (a DPoP-bound one, which this
+// session cannot present) ends the session instead of storing a token the
+// APIs will refuse.
+func TestAttackRefreshAnswersAnotherTokenType(t *testing.T) {
+	op := oidctest.NewServer()
+	t.Cleanup(op.Close)
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	a := newApp(t, op)
+	b := newBrowser(t)
+	if resp := b.login(a, "alice"); resp.StatusCode != 302 {
+		t.Fatalf("login: %d (%v)", resp.StatusCode, a.lastErr())
+	}
+	a.clock.advance(20 * time.Second)
+	op.Set(func(bh *oidctest.Behavior) {
+		bh.TokenBody = `{"access_token":"bound","token_type":"DPoP","expires_in":3600,"refresh_token":"r2"}`
+	})
+	b.me(a)
+	if code, claims := b.me(a); code != 401 {
+		t.Errorf("a refresh answering token_type DPoP: /me %d %v, want the session ended", code, claims)
+	}
+}
