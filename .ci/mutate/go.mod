@@ -1,0 +1,3 @@
+module github.com/gatehouse-go/gatehouse/.ci/mutate
+
+go 1.26
