@@ -32,6 +32,24 @@ const (
 	ClientSecretPost
 )
 
+// defaultTimeout bounds every outbound call whose HTTP client has none, as
+// verify's does for discovery and keys: the one default for logins,
+// refreshes, revocations and the machine-to-machine clients.
+const defaultTimeout = 10 * time.Second
+
+// withTimeout returns c, or a default client, always with a timeout.
+func withTimeout(c *http.Client) *http.Client {
+	if c == nil {
+		return &http.Client{Timeout: defaultTimeout}
+	}
+	if c.Timeout == 0 {
+		cc := *c
+		cc.Timeout = defaultTimeout
+		return &cc
+	}
+	return c
+}
+
 // check is the one rule every config's AuthStyle field is held to: a known
 // style (x/oauth2's auto-detection, which re-sends the code on failure, is
 // never one).
@@ -141,7 +159,7 @@ type Config struct {
 	SubjectClaim string
 
 	// HTTPClient makes every call to the provider. Default: the
-	// Provider's client (which has a timeout).
+	// Provider's client. A client without a Timeout is given 10 s.
 	HTTPClient *http.Client
 
 	// RefreshMargin refreshes an access token that expires within it,
@@ -245,6 +263,9 @@ func New(c Config) (*Auth, error) {
 	if !a.openid && a.md.UserinfoEndpoint == "" {
 		return nil, errors.New("middleware: without the openid scope the user comes from the userinfo endpoint, and the provider has none")
 	}
+	if a.openid && a.md.JWKSURI == "" {
+		return nil, errors.New("middleware: the provider publishes no jwks_uri, so no ID token could be verified: every login would fail (a plain OAuth 2.0 provider takes Scopes without \"openid\")")
+	}
 	if a.c.Name == "" {
 		a.c.Name = a.md.Issuer
 	}
@@ -273,11 +294,7 @@ func New(c Config) (*Auth, error) {
 	if a.client == nil {
 		a.client = c.Provider.HTTPClient()
 	}
-	if a.client.Timeout == 0 {
-		cc := *a.client
-		cc.Timeout = 30 * time.Second
-		a.client = &cc
-	}
+	a.client = withTimeout(a.client)
 	a.oauth = oauth2.Config{
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret,

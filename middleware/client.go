@@ -199,13 +199,7 @@ type tokenCall struct {
 }
 
 func newTransport(fetch func(context.Context) (*oauth2.Token, error), client *http.Client, base http.RoundTripper, margin, deflife time.Duration) *Transport {
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	} else if client.Timeout == 0 {
-		cc := *client
-		cc.Timeout = 10 * time.Second
-		client = &cc
-	}
+	client = withTimeout(client)
 	if base == nil {
 		base = http.DefaultTransport
 	}
