@@ -7,16 +7,20 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 )
 
 // paired runs a and b alternately in one loop (a first on even rounds, b
-// first on odd) and reports each one's mean and their ratio a/b: both see
-// the same machine at the same moments, so the ratio holds on a busy or
-// noisy machine where two separate benchmarks would not compare.
+// first on odd) and reports each one's median time per call over batches of
+// pairedBatch calls, and the ratio of the medians a/b: both see the same
+// machine at the same moments, and the medians drop the batches a
+// preemption or a GC landed in, so the ratio holds on a busy or noisy
+// machine where two separate benchmarks, or means, would not compare.
 func paired(b *testing.B, aName string, a func(), bName string, bf func()) {
-	var ta, tb time.Duration
+	var ta, tb []time.Duration
+	var ba, bb time.Duration
 	timed := func(f func()) time.Duration {
 		t0 := time.Now()
 		f()
@@ -26,17 +30,34 @@ func paired(b *testing.B, aName string, a func(), bName string, bf func()) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if i%2 == 0 {
-			ta += timed(a)
-			tb += timed(bf)
+			ba += timed(a)
+			bb += timed(bf)
 		} else {
-			tb += timed(bf)
-			ta += timed(a)
+			bb += timed(bf)
+			ba += timed(a)
 		}
-		i++
+		if i++; i%pairedBatch == 0 {
+			ta, tb = append(ta, ba), append(tb, bb)
+			ba, bb = 0, 0
+		}
 	}
-	b.ReportMetric(float64(ta.Nanoseconds())/float64(i), aName+"-ns/op")
-	b.ReportMetric(float64(tb.Nanoseconds())/float64(i), bName+"-ns/op")
-	b.ReportMetric(float64(ta)/float64(tb), aName+"/"+bName)
+	if len(ta) == 0 {
+		ta, tb = append(ta, ba), append(tb, bb)
+	}
+	ma, mb := median(ta), median(tb)
+	n := float64(min(i, pairedBatch))
+	b.ReportMetric(float64(ma.Nanoseconds())/n, aName+"-ns/op")
+	b.ReportMetric(float64(mb.Nanoseconds())/n, bName+"-ns/op")
+	b.ReportMetric(float64(ma)/float64(mb), aName+"/"+bName)
+}
+
+// pairedBatch is how many calls of each a batch of paired holds.
+const pairedBatch = 32
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // discardWriter is an http.ResponseWriter that keeps only the status and

@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -79,7 +80,11 @@ func (s *CookieStore) New(r *http.Request, name string) (*sessions.Session, erro
 	if !ok {
 		return sess, nil
 	}
-	plain, err := s.sealer.Open(name, raw)
+	// The opened plaintext lives in a pooled buffer: unframe copies what it
+	// keeps (the Session decoded, other values cloned).
+	bp := openBuffers.Get().(*[]byte)
+	defer openBuffers.Put(bp)
+	plain, err := s.sealer.OpenInto(bp, name, raw)
 	if err != nil {
 		return sess, nil
 	}
@@ -115,6 +120,10 @@ func (s *CookieStore) Save(r *http.Request, w http.ResponseWriter, sess *session
 	}
 	return writeChunks(w, r, name, s.sealer.Seal(sess.Name(), plain), opts, s.maxChunks())
 }
+
+// openBuffers are the buffers cookie values are opened into, so that reading
+// a session allocates no buffer of its size.
+var openBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // options returns a copy of the store's Options for one session.
 func (s *CookieStore) options() *sessions.Options {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -15,10 +16,11 @@ import (
 //	per value: uvarint(len(key)) key uvarint(len(value)) value
 //
 // A *Session value is in its binary form (binary.go), any other value JSON.
-// Reading it needs no scan of the whole: each value stays a
-// json.RawMessage holding those bytes, decoded once by whoever reads it (the
-// Manager decodes its Session, nothing else). The expiry is the cookie's own (Max-Age), so
-// a copy of the cookie replayed after the browser dropped it is refused.
+// Reading it needs no scan of the whole: the Session is read back from its
+// binary form, every other value stays a json.RawMessage (a copy: the
+// plaintext's buffer is reused), decoded by whoever reads it. The expiry is
+// the cookie's own (Max-Age), so a copy of the cookie replayed after the
+// browser dropped it is refused.
 const frameVersion = 2
 
 // frame encodes values, which expire at expires.
@@ -55,8 +57,8 @@ func frame(values map[any]any, expires time.Time) ([]byte, error) {
 	return buf, nil
 }
 
-// unframe fills values from a framed plaintext; false when it is malformed
-// or expired at now.
+// unframe fills values from a framed plaintext, keeping nothing that points
+// into b; false when it is malformed or expired at now.
 func unframe(b []byte, values map[any]any, now time.Time) bool {
 	if len(b) == 0 || b[0] != frameVersion {
 		return false
@@ -78,7 +80,16 @@ func unframe(b []byte, values map[any]any, now time.Time) bool {
 		if n <= 0 || vl > uint64(len(b)-n) {
 			return false
 		}
-		values[key] = json.RawMessage(b[n : n+int(vl)])
+		v := b[n : n+int(vl)]
+		if len(v) > 0 && v[0] == binaryVersion {
+			s := new(Session)
+			if s.UnmarshalBinary(v) != nil {
+				return false
+			}
+			values[key] = s
+		} else {
+			values[key] = json.RawMessage(bytes.Clone(v))
+		}
 		b = b[n+int(vl):]
 	}
 	return true

@@ -13,6 +13,8 @@ import (
 func FuzzUnframe(f *testing.F) {
 	seed, _ := frame(map[any]any{"gatehouse": json.RawMessage(`{"id":"x"}`), "k": 1}, time.Now().Add(time.Hour))
 	f.Add(seed)
+	withSession, _ := frame(map[any]any{"gatehouse": &Session{ID: "x", Subject: "alice"}, "k": "v"}, time.Now().Add(time.Hour))
+	f.Add(withSession)
 	f.Add([]byte{frameVersion})
 	f.Add([]byte{frameVersion, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Add([]byte{1, 3, 'a'})
@@ -27,12 +29,32 @@ func FuzzUnframe(f *testing.F) {
 			t.Fatal(err)
 		}
 		back := map[any]any{}
-		if !unframe(again, back, now) || !maps.EqualFunc(values, back, func(a, b any) bool {
-			return string(a.(json.RawMessage)) == string(b.(json.RawMessage))
-		}) {
+		if !unframe(again, back, now) || !maps.EqualFunc(values, back, sameValue) {
 			t.Fatalf("%v framed again reads %v", values, back)
 		}
+		// Nothing read points into the plaintext, whose buffer is reused.
+		before := maps.Clone(values)
+		for i := range b {
+			b[i] ^= 0xff
+		}
+		if !maps.EqualFunc(values, before, sameValue) {
+			t.Fatal("a value changed with the plaintext it was read from")
+		}
 	})
+}
+
+// sameValue compares two values unframe read: Sessions by their binary
+// form, the rest by their JSON bytes.
+func sameValue(a, b any) bool {
+	if sa, ok := a.(*Session); ok {
+		sb, ok := b.(*Session)
+		x, _ := sa.MarshalBinary()
+		y, _ := sb.MarshalBinary()
+		return ok && string(x) == string(y)
+	}
+	ra, ok1 := a.(json.RawMessage)
+	rb, ok2 := b.(json.RawMessage)
+	return ok1 && ok2 && string(ra) == string(rb)
 }
 
 func TestFrameExpiry(t *testing.T) {

@@ -106,6 +106,15 @@ var errOpen = errors.New("seal: the value does not open")
 // or an error when it is malformed, tampered with, foreign or under a key no
 // longer given.
 func (s *Sealer) Open(name, value string) ([]byte, error) {
+	var buf []byte
+	return s.OpenInto(&buf, name, value)
+}
+
+// OpenInto is Open decoding into *buf, grown when too small and left
+// holding the grown buffer for the caller to use again: the plaintext is a
+// slice of it, valid until *buf is reused. (A legacy value opens into a
+// buffer of its own.)
+func (s *Sealer) OpenInto(buf *[]byte, name, value string) ([]byte, error) {
 	rest, ok := strings.CutPrefix(value, prefix)
 	if !ok {
 		var plain []byte
@@ -114,19 +123,24 @@ func (s *Sealer) Open(name, value string) ([]byte, error) {
 		}
 		return plain, nil
 	}
+	size := base64.RawURLEncoding.DecodedLen(len(rest))
+	if cap(*buf) < size {
+		*buf = make([]byte, size)
+	}
+	b := (*buf)[:size]
 	for _, aead := range s.aeads {
 		// Open in place, into the decoded buffer: a failed open clears
 		// it, so each key decodes its own (keys past the first are tried
 		// only while they rotate out).
-		buf, err := base64.RawURLEncoding.DecodeString(rest)
+		n, err := base64.RawURLEncoding.Decode(b, []byte(rest))
 		if err != nil {
 			return nil, errOpen
 		}
-		n := aead.NonceSize()
-		if len(buf) < n+aead.Overhead() {
+		ns := aead.NonceSize()
+		if n < ns+aead.Overhead() {
 			return nil, errOpen
 		}
-		if plain, err := aead.Open(buf[n:n], buf[:n], buf[n:], []byte(name)); err == nil {
+		if plain, err := aead.Open(b[ns:ns], b[:ns], b[ns:n], []byte(name)); err == nil {
 			return plain, nil
 		}
 	}
