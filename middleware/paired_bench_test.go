@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 )
 
 // paired runs a and b alternately in one loop (a first on even rounds, b
@@ -110,4 +112,46 @@ func BenchmarkRequirePaired(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(len(cookie)), "cookie-bytes")
+}
+
+// BenchmarkRequireRedisPaired is a signed-in request through Require on
+// redisstore against a local redis-server, paired with the same request
+// served by a handler that does the one GET of the same session data and
+// nothing else. The goal: require/get ≤ 1.2.
+func BenchmarkRequireRedisPaired(b *testing.B) {
+	srv := redistest.Start(b)
+	a, _, rdb := redisApp(b, srv.Addr)
+	br := newBrowser(b)
+	br.login(a, "alice")
+	cookie := cookieHeader(a, br)
+	var key string
+	for _, k := range rdb.Keys(b.Context(), "*").Val() {
+		if rdb.Type(b.Context(), k).Val() == "string" {
+			key = k
+		}
+	}
+	if key == "" {
+		b.Fatal("no session data in Redis")
+	}
+	h := a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	get := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := rdb.Get(r.Context(), key).Bytes(); err != nil {
+			b.Error(err)
+		}
+	})
+	u, _ := url.Parse("http://127.0.0.1/me")
+	w := &discardWriter{h: http.Header{}}
+	serve := func(h http.Handler) func() {
+		return func() {
+			r := &http.Request{Method: "GET", URL: u, Host: u.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+				Header: http.Header{"Cookie": {cookie}}}
+			clear(w.h)
+			w.code = 0
+			h.ServeHTTP(w, r.WithContext(context.Background()))
+			if w.code != 0 && w.code != 200 {
+				b.Fatalf("status %d", w.code)
+			}
+		}
+	}
+	paired(b, "require", serve(h), "get", serve(get))
 }
