@@ -1,11 +1,14 @@
 package middleware
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -58,7 +61,7 @@ func (a *Auth) BackChannelLogout(w http.ResponseWriter, r *http.Request) {
 	// it is forgotten, and the provider's retry of the same token (asked
 	// for by the 503) is not taken for a replay.
 	jti := t.Issuer + "\x00" + t.ID
-	if !a.jtis.first(jti, t.IssuedAt, a.c.Now()) {
+	if !a.jtis.first(jti, a.c.Now()) {
 		writeJSONError(w, http.StatusBadRequest, "invalid_request", "the logout token was already used (jti replay)")
 		return
 	}
@@ -74,32 +77,35 @@ func (a *Auth) BackChannelLogout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// jtiCache remembers logout-token IDs for a while (bounded), so a captured
-// logout token cannot be replayed.
+// jtiTTL is how long a logout-token ID is remembered from the moment it was
+// first seen: a day, longer than any logout token lives (and at least a day
+// after the token's iat, since iat is not in the future).
+const jtiTTL = 24 * time.Hour
+
+// jtiCache remembers logout-token IDs, so a captured logout token cannot be
+// replayed: at most maxSeenJTIs of them, each for jtiTTL from its first
+// sight; when full, the one seen longest ago goes (the one closest to
+// expiry, since all live equally long). It is a simplelru.LRU under a mutex
+// with the expiry in the value and checked on read with the Auth's clock,
+// rather than expirable.LRU, which reads the wall clock and runs a goroutine
+// per cache that never exits.
 type jtiCache struct {
 	mu   sync.Mutex
-	seen map[string]time.Time
+	max  int                               // 0: maxSeenJTIs (tests lower it)
+	seen *simplelru.LRU[string, time.Time] // key → when it may be forgotten
 }
 
-// first records key and reports whether it was new. Entries are kept for a
-// day after the token's iat, longer than any logout token lives.
-func (c *jtiCache) first(key string, iat, now time.Time) bool {
+// first records key and reports whether it was new (or its record expired).
+func (c *jtiCache) first(key string, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seen == nil {
-		c.seen = map[string]time.Time{}
+		c.seen, _ = simplelru.NewLRU[string, time.Time](cmp.Or(c.max, maxSeenJTIs), nil)
 	}
-	if _, ok := c.seen[key]; ok {
+	if until, ok := c.seen.Peek(key); ok && now.Before(until) {
 		return false
 	}
-	if len(c.seen) >= maxSeenJTIs {
-		for k, t := range c.seen {
-			if now.Sub(t) > 24*time.Hour || len(c.seen) >= maxSeenJTIs {
-				delete(c.seen, k)
-			}
-		}
-	}
-	c.seen[key] = iat
+	c.seen.Add(key, now.Add(jtiTTL))
 	return true
 }
 
@@ -108,5 +114,17 @@ func (c *jtiCache) first(key string, iat, now time.Time) bool {
 func (c *jtiCache) forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.seen, key)
+	if c.seen != nil {
+		c.seen.Remove(key)
+	}
+}
+
+// len is the number of IDs held.
+func (c *jtiCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		return 0
+	}
+	return c.seen.Len()
 }
