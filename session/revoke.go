@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // Index is implemented by server-side stores that can find sessions by the
@@ -52,11 +53,15 @@ func (m *Manager) EndSessions(ctx context.Context, iss, sid, sub string) (int, e
 }
 
 // revocations remembers, per process, when a sid or subject was logged out
-// by the provider. Bounded; entries live as long as a session may.
+// by the provider: at most maxRevocations, each as long as a session may
+// live; when full, the oldest revocation goes (the one closest to expiry).
+// A simplelru.LRU (golang-lru/v2) under the mutex, in order of revocation
+// time, with the time in the value: expired entries are dropped from the
+// old end on each add.
 type revocations struct {
 	n  atomic.Int64 // entries, read without the lock on every Load
 	mu sync.Mutex
-	m  map[string]time.Time
+	m  *simplelru.LRU[string, time.Time] // key → when it was revoked
 }
 
 const maxRevocations = 100000
@@ -65,38 +70,35 @@ func (r *revocations) add(key string, at time.Time, life time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
-		r.m = map[string]time.Time{}
+		r.m, _ = simplelru.NewLRU[string, time.Time](maxRevocations, nil)
 	}
-	if len(r.m) >= maxRevocations {
-		for k, t := range r.m {
-			if at.Sub(t) > life {
-				delete(r.m, k) // every session it could refuse has expired
-			}
+	for {
+		_, t, ok := r.m.GetOldest()
+		if !ok || at.Sub(t) <= life {
+			break
 		}
+		r.m.RemoveOldest() // every session it could refuse has expired
 	}
-	if len(r.m) >= maxRevocations {
-		// Still full of live revocations: drop the oldest tenth, the ones
-		// closest to expiring anyway, never a recent one.
-		times := make([]time.Time, 0, len(r.m))
-		for _, t := range r.m {
-			times = append(times, t)
-		}
-		slices.SortFunc(times, time.Time.Compare)
-		cut := times[len(times)/10]
-		for k, t := range r.m {
-			if t.Before(cut) {
-				delete(r.m, k)
-			}
-		}
-		if len(r.m) >= maxRevocations { // all as old as each other
-			for k := range r.m {
-				delete(r.m, k)
-				break
-			}
-		}
+	r.m.Add(key, at)
+	r.n.Store(int64(r.m.Len()))
+}
+
+// at returns when key was revoked, if it is held.
+func (r *revocations) at(key string) (time.Time, bool) {
+	if r.m == nil {
+		return time.Time{}, false
 	}
-	r.m[key] = at
-	r.n.Store(int64(len(r.m)))
+	return r.m.Peek(key)
+}
+
+// len is the number of revocations held.
+func (r *revocations) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		return 0
+	}
+	return r.m.Len()
 }
 
 // revoked reports whether s was created before a revocation of its sid or
@@ -108,7 +110,7 @@ func (r *revocations) revoked(s *Session) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, k := range []string{"sid\x00" + s.Issuer + "\x00" + s.SID, "sub\x00" + s.Issuer + "\x00" + s.Subject} {
-		if at, ok := r.m[k]; ok && !s.Created.After(at) {
+		if at, ok := r.at(k); ok && !s.Created.After(at) {
 			return true
 		}
 	}

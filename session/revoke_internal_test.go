@@ -16,30 +16,30 @@ func TestRevocationsBounded(t *testing.T) {
 	for i := range maxRevocations {
 		r.add(strconv.Itoa(i)+"k", start.Add(time.Duration(i)*time.Millisecond), life)
 	}
-	if len(r.m) != maxRevocations {
-		t.Fatalf("%d entries before the bound, want %d", len(r.m), maxRevocations)
+	if r.len() != maxRevocations {
+		t.Fatalf("%d entries before the bound, want %d", r.len(), maxRevocations)
 	}
 	last := start.Add(time.Duration(maxRevocations) * time.Millisecond)
 	r.add("newest", last, life)
-	if _, ok := r.m["newest"]; !ok {
+	if _, ok := r.at("newest"); !ok {
 		t.Fatal("the newest revocation was not kept")
 	}
-	if _, ok := r.m[strconv.Itoa(maxRevocations-1)+"k"]; !ok {
+	if _, ok := r.at(strconv.Itoa(maxRevocations-1) + "k"); !ok {
 		t.Fatal("a recent revocation was dropped")
 	}
-	if _, ok := r.m[strconv.Itoa(0)+"k"]; ok {
+	if _, ok := r.at(strconv.Itoa(0) + "k"); ok {
 		t.Fatal("the oldest revocation was kept over a recent one")
 	}
-	if n := len(r.m); n > maxRevocations || n < maxRevocations*9/10 {
+	if n := r.len(); n > maxRevocations || n < maxRevocations*9/10 {
 		t.Fatalf("%d entries after eviction", n)
 	}
 	// A day later the whole old record has expired: one add clears it.
-	for len(r.m) < maxRevocations {
-		r.add(strconv.Itoa(len(r.m))+"x", last, life)
+	for r.len() < maxRevocations {
+		r.add(strconv.Itoa(r.len())+"x", last, life)
 	}
 	r.add("tomorrow", last.Add(life+time.Second), life)
-	if len(r.m) != 1 {
-		t.Fatalf("%d entries after everything expired, want 1", len(r.m))
+	if r.len() != 1 {
+		t.Fatalf("%d entries after everything expired, want 1", r.len())
 	}
 	if r.n.Load() != 1 {
 		t.Fatalf("counter %d, want 1", r.n.Load())
