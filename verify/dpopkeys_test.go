@@ -22,12 +22,12 @@ func TestHeaderCacheBound(t *testing.T) {
 		if _, err := c.get(strconv.Itoa(i), parse); err != nil {
 			t.Fatal(err)
 		}
-		if len(c.m) > 3 {
-			t.Fatalf("%d entries over the bound 3", len(c.m))
+		if c.m.Len() > 3 {
+			t.Fatalf("%d entries over the bound 3", c.m.Len())
 		}
 	}
-	if _, err := c.get("bad", parse); !errors.Is(err, ErrDPoPProof) || len(c.m) != 3 {
-		t.Fatalf("refused header: %v, %d entries", err, len(c.m))
+	if _, err := c.get("bad", parse); !errors.Is(err, ErrDPoPProof) || c.m.Len() != 3 {
+		t.Fatalf("refused header: %v, %d entries", err, c.m.Len())
 	}
 	before := parses
 	pk, _ := c.get("9", parse) // the last one put is still there
