@@ -337,10 +337,7 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 			c.err = err
 		}
 	} else {
-		life := t.deflife
-		if !tok.Expiry.IsZero() {
-			life = tok.Expiry.Sub(now)
-		}
+		life := tokenLifetime(tok, now, t.deflife)
 		c.token = &cachedToken{token: tok.AccessToken, header: t.scheme() + " " + tok.AccessToken, expires: now.Add(life)}
 		t.token = c.token
 		t.renewAt = renewAt(now, now.Add(life), t.margin)

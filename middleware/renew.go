@@ -20,16 +20,9 @@ func renewAt(issued, expires time.Time, margin time.Duration) time.Time {
 }
 
 // tokenTimes returns when a token response's access token was obtained and
-// when it expires, both on the Auth's clock: expires_in after now, or
-// DefaultTokenLifetime when the response has none.
+// when it is to be taken as expired, both on the Auth's clock
+// (tokenLifetime after now).
 func (a *Auth) tokenTimes(tok *oauth2.Token) (issued, expires time.Time) {
 	issued = a.c.Now()
-	life := a.c.DefaultTokenLifetime
-	switch {
-	case tok.ExpiresIn > 0:
-		life = time.Duration(tok.ExpiresIn) * time.Second
-	case !tok.Expiry.IsZero(): // a form-encoded answer: x/oauth2 set only Expiry
-		life = time.Until(tok.Expiry)
-	}
-	return issued, issued.Add(life)
+	return issued, issued.Add(tokenLifetime(tok, time.Now(), a.c.DefaultTokenLifetime))
 }

@@ -28,6 +28,12 @@ type Behavior struct {
 	LowercaseTokenType       bool // "token_type":"bearer"
 	FormEncodedTokenResponse bool // application/x-www-form-urlencoded body (GitHub)
 	OmitIDToken              bool // plain OAuth 2.0: never an id_token
+	ExpiresInNanoseconds     bool // expires_in counted in nanoseconds (a mock provider's bug)
+	MisspelledExpiresIn      bool // "expire_in":"3600" instead of expires_in
+	// OnlyClientSecretPost advertises client_secret_basic (as by default)
+	// but refuses it at /token with 401 invalid_client: only
+	// client_secret_post is accepted.
+	OnlyClientSecretPost bool
 
 	// IssParameter advertises authorization_response_iss_parameter_supported
 	// and sends iss with every authorization response (RFC 9207).

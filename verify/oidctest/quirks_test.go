@@ -38,6 +38,10 @@ func TestTokenResponseQuirks(t *testing.T) {
 		}},
 		{"ExpiresInAsString", oidctest.Behavior{ExpiresInAsString: true}, func(body, _ string) bool { return strings.Contains(body, `"expires_in":"3600"`) }},
 		{"OmitExpiresIn", oidctest.Behavior{OmitExpiresIn: true}, func(body, _ string) bool { return !strings.Contains(body, "expires_in") }},
+		{"ExpiresInNanoseconds", oidctest.Behavior{ExpiresInNanoseconds: true}, func(body, _ string) bool { return strings.Contains(body, `"expires_in":3600000000000`) }},
+		{"MisspelledExpiresIn", oidctest.Behavior{MisspelledExpiresIn: true}, func(body, _ string) bool {
+			return strings.Contains(body, `"expire_in":"3600"`) && !strings.Contains(body, "expires_in")
+		}},
 		{"LowercaseTokenType", oidctest.Behavior{LowercaseTokenType: true}, func(body, _ string) bool { return strings.Contains(body, `"token_type":"bearer"`) }},
 		{"OmitIDToken", oidctest.Behavior{OmitIDToken: true}, func(body, _ string) bool {
 			return !strings.Contains(body, "id_token") && strings.Contains(body, "access_token")
@@ -71,6 +75,20 @@ func TestTokenResponseQuirks(t *testing.T) {
 	}
 	if resp, _ := get(t, http.DefaultClient, s.URL+"/userinfo", "Authorization", "Bearer "+m["access_token"].(string)); resp.StatusCode != 200 {
 		t.Errorf("userinfo with an opaque token: %d", resp.StatusCode)
+	}
+}
+
+// OnlyClientSecretPost refuses client_secret_basic while advertising it, and
+// accepts the same credentials posted in the form.
+func TestOnlyClientSecretPost(t *testing.T) {
+	s := newServer(t)
+	s.Set(func(b *oidctest.Behavior) { b.OnlyClientSecretPost = true })
+	if resp, body := post(t, s.URL+"/token", url.Values{"grant_type": {"client_credentials"}}, s.ClientID, s.ClientSecret); resp.StatusCode != 401 || !strings.Contains(body, `"invalid_client"`) {
+		t.Errorf("client_secret_basic: %d %s", resp.StatusCode, body)
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {s.ClientID}, "client_secret": {s.ClientSecret}}
+	if resp, body := post(t, s.URL+"/token", form, "", ""); resp.StatusCode != 200 {
+		t.Errorf("client_secret_post: %d %s", resp.StatusCode, body)
 	}
 }
 

@@ -55,6 +55,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, e := s.authenticate(r)
+	if _, _, basic := r.BasicAuth(); e == nil && basic && b.OnlyClientSecretPost {
+		e = &oauthError{status: http.StatusUnauthorized, code: "invalid_client", desc: "client authentication failed"}
+	}
 	if e == nil && b.EchoClientSecret != "" {
 		e = &oauthError{status: http.StatusUnauthorized, code: "invalid_client", desc: echoCredentials(b.EchoClientSecret, c)}
 	}
@@ -94,9 +97,15 @@ func tokenAnswer(w http.ResponseWriter, resp map[string]any, b Behavior) {
 	if b.LowercaseTokenType {
 		resp["token_type"] = "bearer"
 	}
-	if b.OmitExpiresIn {
+	switch {
+	case b.OmitExpiresIn:
 		delete(resp, "expires_in")
-	} else if b.ExpiresInAsString {
+	case b.MisspelledExpiresIn:
+		resp["expire_in"] = strconv.Itoa(resp["expires_in"].(int))
+		delete(resp, "expires_in")
+	case b.ExpiresInNanoseconds:
+		resp["expires_in"] = resp["expires_in"].(int) * int(time.Second)
+	case b.ExpiresInAsString:
 		resp["expires_in"] = strconv.Itoa(resp["expires_in"].(int))
 	}
 	w.Header().Set("Cache-Control", "no-store")
