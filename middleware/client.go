@@ -118,7 +118,7 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		tok, err := cc.Token(ctx)
 		if err != nil {
-			return nil, redact(providerError(err), secret)
+			return nil, c.AuthStyle.explain(redact(providerError(err), secret))
 		}
 		return tok, nil
 	}

@@ -169,7 +169,7 @@ func (e *exchanger) fetcher(subject string) func(context.Context) (*oauth2.Token
 	return func(ctx context.Context) (*oauth2.Token, error) {
 		tok, err := cc.Token(ctx)
 		if err != nil {
-			return nil, redact(providerError(err), e.c.ClientSecret, subject)
+			return nil, e.c.AuthStyle.explain(redact(providerError(err), e.c.ClientSecret, subject))
 		}
 		return tok, nil
 	}

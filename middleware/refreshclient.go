@@ -71,7 +71,7 @@ func NewRefreshClient(c RefreshClientConfig) (*http.Client, error) {
 		// A TokenSource per call, on this call's ctx.
 		tok, err := oc.TokenSource(ctx, &oauth2.Token{RefreshToken: current}).Token()
 		if err != nil {
-			return nil, redact(providerError(err), c.ClientSecret)
+			return nil, c.AuthStyle.explain(redact(providerError(err), c.ClientSecret))
 		}
 		if tok.RefreshToken != "" && tok.RefreshToken != current {
 			// The old token is dead at the provider now: keep the new one

@@ -1,0 +1,34 @@
+package middleware
+
+import (
+	"errors"
+	"fmt"
+)
+
+// String names the style as the token_endpoint_auth_method it implements.
+func (s AuthStyle) String() string {
+	switch s {
+	case ClientSecretBasic:
+		return "client_secret_basic"
+	case ClientSecretPost:
+		return "client_secret_post"
+	}
+	return fmt.Sprintf("AuthStyle(%d)", int(s))
+}
+
+// explain adds to a token endpoint's invalid_client answer the client
+// authentication method in use and the other one to try: providers
+// advertise client_secret_basic yet accept only client_secret_post (or the
+// reverse), and their answer alone names neither. The ProviderError stays
+// reachable with errors.As.
+func (s AuthStyle) explain(err error) error {
+	var pe *ProviderError
+	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
+		return err
+	}
+	other := "ClientSecretPost (client_secret_post)"
+	if s == ClientSecretPost {
+		other = "ClientSecretBasic (client_secret_basic)"
+	}
+	return fmt.Errorf("%w (the client authenticated with %s: check the client ID and secret, or set AuthStyle to %s if the provider accepts only that)", err, s, other)
+}

@@ -1,0 +1,56 @@
+package middleware_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// A provider that advertises client_secret_basic but accepts only
+// client_secret_post answers invalid_client: the error names the method in
+// use and the AuthStyle to try, and stays a ProviderError; with
+// ClientSecretPost the same provider signs the user in.
+func TestOnlyClientSecretPost(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.OnlyClientSecretPost = true })
+	a := newApp(t, op)
+	if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != 502 {
+		t.Fatalf("login with client_secret_basic: %d, want 502", resp.StatusCode)
+	}
+	err := a.lastErr()
+	var pe *middleware.ProviderError
+	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
+		t.Fatalf("error %v, want a ProviderError invalid_client", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "client_secret_basic") || !strings.Contains(msg, "ClientSecretPost") {
+		t.Errorf("error %q names neither the method in use nor the one to try", msg)
+	}
+
+	post := newApp(t, op, func(c *middleware.Config) { c.AuthStyle = middleware.ClientSecretPost })
+	if resp := newBrowser(t).login(post, "alice"); resp.StatusCode != 302 {
+		t.Errorf("login with client_secret_post: %d (%v)", resp.StatusCode, post.lastErr())
+	}
+
+	// The machine-to-machine client says the same.
+	c := ccMust(middleware.NewClient(ccConfig(op)))
+	_, err = c.Get(op.URL + "/userinfo")
+	if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), "client_secret_basic") || !strings.Contains(err.Error(), "ClientSecretPost") {
+		t.Errorf("client credentials: %v", err)
+	}
+}
+
+// invalid_client under ClientSecretPost suggests ClientSecretBasic.
+func TestInvalidClientSuggestsBasic(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	cfg := ccConfig(op)
+	cfg.AuthStyle, cfg.ClientSecret = middleware.ClientSecretPost, "wrong"
+	_, err := ccMust(middleware.NewClient(cfg)).Get(op.URL + "/userinfo")
+	if err == nil || !strings.Contains(err.Error(), "client_secret_post") || !strings.Contains(err.Error(), "ClientSecretBasic") {
+		t.Errorf("client credentials: %v", err)
+	}
+}
