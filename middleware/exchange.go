@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"time"
 
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -60,8 +60,8 @@ const (
 // access_token), sent as a bearer token. Exchanged tokens are cached per
 // caller's token (the audience is the client's) until shortly before they
 // expire, and renewed once however many requests need them; the cache holds
-// CacheSize callers: when full, those whose own token expired go, or else
-// the one whose token expires first. A request whose context holds no verified
+// CacheSize callers: when full, the caller seen least recently goes (one
+// whose own token expired is not seen again, so it goes first). A request whose context holds no verified
 // token fails with ErrNoToken, before any network call. Token-endpoint
 // failures match ErrProvider, as NewClient's do, with the client secret and
 // the caller's token redacted.
@@ -91,8 +91,8 @@ func NewExchangeClient(c ExchangeConfig) (*http.Client, error) {
 	if c.Resource != "" {
 		params.Set("resource", c.Resource)
 	}
-	return &http.Client{Transport: &exchanger{c: c, tokenURL: tokenURL, params: params, max: size,
-		callers: map[[sha256.Size]byte]*exchangeEntry{}}}, nil
+	callers, _ := simplelru.NewLRU[[sha256.Size]byte, *Transport](size, nil)
+	return &http.Client{Transport: &exchanger{c: c, tokenURL: tokenURL, params: params, callers: callers}}, nil
 }
 
 // exchanger is NewExchangeClient's RoundTripper: one Transport per
@@ -103,15 +103,7 @@ type exchanger struct {
 	params   url.Values
 
 	mu      sync.Mutex
-	max     int
-	callers map[[sha256.Size]byte]*exchangeEntry
-}
-
-// exchangeEntry is one caller's Transport and when the caller's token
-// expires.
-type exchangeEntry struct {
-	t       *Transport
-	expires time.Time
+	callers *simplelru.LRU[[sha256.Size]byte, *Transport] // by hash of the caller's token
 }
 
 func (e *exchanger) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -126,36 +118,14 @@ func (e *exchanger) RoundTrip(req *http.Request) (*http.Response, error) {
 // transport returns the Transport for the caller's token.
 func (e *exchanger) transport(tok *verify.Token) *Transport {
 	key := sha256.Sum256([]byte(tok.Raw))
-	now := time.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if en := e.callers[key]; en != nil {
-		return en.t
-	}
-	if len(e.callers) >= e.max {
-		e.evict(now)
+	if t, ok := e.callers.Get(key); ok {
+		return t
 	}
 	t := newTransport(e.fetcher(tok.Raw), e.c.HTTPClient, e.c.Base, 0, 0)
-	e.callers[key] = &exchangeEntry{t: t, expires: tok.Expiry}
+	e.callers.Add(key, t)
 	return t
-}
-
-// evict makes room: it drops every caller whose token has expired, or else
-// the one whose token expires first.
-func (e *exchanger) evict(now time.Time) {
-	var first [sha256.Size]byte
-	var at time.Time
-	for k, en := range e.callers {
-		switch {
-		case !now.Before(en.expires):
-			delete(e.callers, k)
-		case at.IsZero() || en.expires.Before(at):
-			first, at = k, en.expires
-		}
-	}
-	if len(e.callers) >= e.max {
-		delete(e.callers, first)
-	}
 }
 
 // fetcher exchanges subject for a downstream token.

@@ -111,7 +111,8 @@ func TestExchangeClient(t *testing.T) {
 }
 
 // TestExchangeCacheBound: with room for two callers, a third evicts the one
-// whose token expires first; the others are still served from the cache.
+// seen least recently (here also the one whose token expires first); the
+// others are still served from the cache.
 func TestExchangeCacheBound(t *testing.T) {
 	x := newExchangeAPIs(t, middleware.ExchangeConfig{CacheSize: 2})
 	token := func(sub string, life time.Duration) string {
