@@ -180,6 +180,8 @@ func (a *Auth) finish(c *refreshCall, s, ns *session.Session, err error) {
 	c.expires = a.c.Now().Add(refreshGrace)
 	if err != nil || ns.RefreshToken == s.RefreshToken {
 		a.pending.remove(c)
+	} else {
+		a.pending.done(c)
 	}
 	close(c.done)
 }

@@ -1,13 +1,15 @@
 package middleware
 
 import (
-	"container/list"
+	"cmp"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
-// maxRefreshResults bounds the refreshes one Auth remembers.
+// maxRefreshResults bounds the finished refreshes one Auth remembers.
 const maxRefreshResults = 10000
 
 // refreshCall is one refresh, shared by every request holding the refresh
@@ -23,8 +25,7 @@ type refreshCall struct {
 	// Set before saved is closed, read-only after.
 	saveErr error
 
-	expires time.Time     // end of the grace; zero while under way (guarded by Auth.mu)
-	elem    *list.Element // its place in refreshResults (guarded by Auth.mu)
+	expires time.Time // end of the grace; zero while under way (guarded by Auth.mu)
 }
 
 func newRefreshCall(key string) *refreshCall {
@@ -42,52 +43,85 @@ func (c *refreshCall) finished() bool {
 }
 
 // refreshResults is the table of refreshes under way or recently done, by
-// refresh-token hash, bounded by count: adding to a full table first drops
-// the finished entries past their grace, then the oldest ones (a refresh
-// under way that is dropped still finishes for the requests waiting on it).
-// Its zero value is empty, with the bound maxRefreshResults. Guarded by
-// Auth.mu.
+// refresh-token hash. A refresh under way is never evicted: a second
+// request presenting its refresh token must join it, not send the token to
+// the provider again (a rotating provider would take that for theft and
+// revoke the grant). Their number is bounded by the refreshes running, each
+// bounded by the HTTP client's timeout. The finished ones, kept for their
+// grace, are a golang-lru/v2 simplelru.LRU bounded by count (maxRefreshResults):
+// they enter it as they finish, so its oldest entry is the one whose grace
+// ends first; adding a refresh first drops those past their grace, and when
+// full the oldest goes. The grace is checked on read too (shareable), with
+// the Auth's clock. Its zero value is empty, with the bound
+// maxRefreshResults. Guarded by Auth.mu.
 type refreshResults struct {
-	m     map[string]*refreshCall
-	order list.List // of *refreshCall, oldest first
-	max   int       // 0: maxRefreshResults
+	running  map[string]*refreshCall
+	finished *simplelru.LRU[string, *refreshCall]
+	max      int // 0: maxRefreshResults
 }
 
-func (t *refreshResults) get(key string) *refreshCall { return t.m[key] }
+// get returns the refresh of key, under way or finished, if any.
+func (t *refreshResults) get(key string) *refreshCall {
+	if c := t.running[key]; c != nil {
+		return c
+	}
+	if t.finished == nil {
+		return nil
+	}
+	c, _ := t.finished.Peek(key)
+	return c
+}
 
-func (t *refreshResults) len() int { return len(t.m) }
+func (t *refreshResults) len() int {
+	n := len(t.running)
+	if t.finished != nil {
+		n += t.finished.Len()
+	}
+	return n
+}
 
-// put adds c (replacing any entry of its key) once there is room.
+// put adds c, a refresh starting, replacing any entry of its key, after
+// dropping the finished refreshes past their grace.
 func (t *refreshResults) put(c *refreshCall, now time.Time) {
-	if t.m == nil {
-		t.m = map[string]*refreshCall{}
+	if t.running == nil {
+		t.running = map[string]*refreshCall{}
 	}
-	t.remove(t.m[c.key])
-	for e := t.order.Front(); e != nil; e = t.order.Front() {
-		if old := e.Value.(*refreshCall); old.expires.IsZero() || now.Before(old.expires) {
-			break
+	t.remove(t.get(c.key))
+	if t.finished != nil {
+		for {
+			_, old, ok := t.finished.GetOldest()
+			if !ok || now.Before(old.expires) {
+				break
+			}
+			t.finished.RemoveOldest()
 		}
-		t.remove(e.Value.(*refreshCall))
 	}
-	limit := t.max
-	if limit <= 0 {
-		limit = maxRefreshResults
+	t.running[c.key] = c
+}
+
+// done moves c, finished and kept for its grace, from the refreshes under
+// way to the finished ones, if it is still in the table.
+func (t *refreshResults) done(c *refreshCall) {
+	if t.running[c.key] != c {
+		return
 	}
-	for len(t.m) >= limit {
-		t.remove(t.order.Front().Value.(*refreshCall))
+	delete(t.running, c.key)
+	if t.finished == nil {
+		t.finished, _ = simplelru.NewLRU[string, *refreshCall](cmp.Or(t.max, maxRefreshResults), nil)
 	}
-	c.elem = t.order.PushBack(c)
-	t.m[c.key] = c
+	t.finished.Add(c.key, c)
 }
 
 // remove drops c, if it is still in the table.
 func (t *refreshResults) remove(c *refreshCall) {
-	if c == nil || c.elem == nil {
+	if c == nil {
 		return
 	}
-	t.order.Remove(c.elem)
-	c.elem = nil
-	if t.m[c.key] == c {
-		delete(t.m, c.key)
+	if t.running[c.key] == c {
+		delete(t.running, c.key)
+	} else if t.finished != nil {
+		if cur, ok := t.finished.Peek(c.key); ok && cur == c {
+			t.finished.Remove(c.key)
+		}
 	}
 }
