@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // dpopSigner makes the DPoP proofs (RFC 9449 §4) of a machine-to-machine
@@ -28,16 +30,19 @@ type dpopSigner struct {
 	header string            // the protected header, base64url: the same in every proof
 
 	mu     sync.Mutex
-	nonces map[string]string // origin → the nonce it last sent
+	nonces *simplelru.LRU[string, string] // origin → the nonce it last sent
 }
 
-// maxNonces bounds the servers whose nonces a client remembers.
+// maxNonces bounds the servers whose nonces a client remembers; when full,
+// the server used least recently is forgotten (its next request costs one
+// retry for a new nonce).
 const maxNonces = 64
 
 // newDPoPSigner picks the proof algorithm for key: ES256, ES384 or ES512 by
 // curve, EdDSA for Ed25519, PS256 for RSA of at least 2048 bits.
 func newDPoPSigner(key crypto.Signer) (*dpopSigner, error) {
-	s := &dpopSigner{key: key, nonces: map[string]string{}}
+	nonces, _ := simplelru.NewLRU[string, string](maxNonces, nil)
+	s := &dpopSigner{key: key, nonces: nonces}
 	b64 := base64.RawURLEncoding.EncodeToString
 	var alg string
 	var jwk any
@@ -150,7 +155,8 @@ func origin(r *http.Request) string { return strings.ToLower(r.URL.Scheme + "://
 func (s *dpopSigner) nonce(origin string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.nonces[origin]
+	n, _ := s.nonces.Get(origin)
+	return n
 }
 
 // noteNonce remembers the DPoP-Nonce resp carries, and reports whether it
@@ -163,12 +169,9 @@ func (s *dpopSigner) noteNonce(r *http.Request, resp *http.Response) bool {
 	o := origin(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.nonces[o] == n {
+	if old, _ := s.nonces.Peek(o); old == n {
 		return false
 	}
-	if len(s.nonces) >= maxNonces {
-		clear(s.nonces)
-	}
-	s.nonces[o] = n
+	s.nonces.Add(o, n)
 	return true
 }
