@@ -28,7 +28,12 @@ func newMemoryDenyList(limit int, now func() time.Time) *memoryDenyList {
 	return &memoryDenyList{max: max(1, limit), now: now, index: map[string]*denied{}}
 }
 
-// memoryDenyList is a map by ID over a min-heap by expiry.
+// memoryDenyList is a map by ID over a min-heap by expiry. It is not a
+// golang-lru/v2 LRU, unlike the other bounded records: each ID is denied
+// until its own time (when its session would have expired), so the order
+// of insertion is not the order of expiry. When full, the heap drops the
+// entry whose denial ends first (the least harm) and every expired one;
+// an LRU would drop the ID denied first, however long it still has.
 type memoryDenyList struct {
 	mu    sync.Mutex
 	max   int

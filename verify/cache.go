@@ -32,6 +32,11 @@ const cacheWays = 8
 // the set, or overwrites one chosen by the hash: the array's size is the
 // bound, and no sweep is ever needed. Two puts racing for one slot lose one
 // entry, which only costs its next verification.
+//
+// It is one of the two bounded caches in Gatehouse that are not a
+// golang-lru/v2 LRU (replay.go says why for the other): it sits on the hot
+// path of every bearer request, and an LRU's Get takes a mutex (it moves
+// the entry to the front), the very shared write this design avoids.
 type tokenCache struct {
 	seed  maphash.Seed
 	slots []atomic.Pointer[cacheEntry]

@@ -10,6 +10,14 @@ import (
 // replayCache remembers proof IDs until they expire, to refuse a second use.
 // It holds at most max entries: an insert first drops the expired ones, and
 // when the cache is still full evicts the entry closest to its expiry.
+//
+// It stays a heap by expiry rather than a golang-lru/v2 LRU, like the
+// session deny list: each entry has its own expiry (the proof's iat plus
+// MaxAge, and iats differ by up to MaxAge plus the leeway), so the order of
+// insertion is not the order of expiry. Under a flood the heap evicts the
+// proof whose replay window is shortest, and drops every expired entry
+// however recent; an LRU would evict the proof seen first, whose window may
+// be the longest. Both are O(log n) per insert.
 type replayCache struct {
 	mu   sync.Mutex
 	max  int
