@@ -357,7 +357,7 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 		s, _ := middleware.Session(r.Context())
 		json.NewEncoder(w).Encode(sessionTokens{AT: s.AccessToken, RT: s.RefreshToken, IDT: s.IDToken, SID: s.SID})
 	})))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("home")) })
+	mux.Handle("GET /{$}", a.auth.LoggedOut(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("home")) })))
 	return a
 }
 

@@ -68,14 +68,15 @@ func TestInteropLoginAPILogout(t *testing.T) {
 		t.Fatalf("logout did not go to the provider's end_session endpoint; ended at %s", resp.Request.URL)
 	}
 	q := endSession.Query()
-	if q.Get("id_token_hint") != s.IDT || q.Get("client_id") != interopClientID || q.Get("post_logout_redirect_uri") != a.srv.URL+"/" {
+	if q.Get("id_token_hint") != s.IDT || q.Get("client_id") != interopClientID || q.Get("post_logout_redirect_uri") != a.srv.URL+"/" || q.Get("state") == "" {
 		t.Errorf("end_session query %v", q)
 	}
 	body := string(b)
 	if !a.onApp(resp.Request.URL) {
 		resp, body = submitForm(t, c, resp, body, map[string]string{"logout": "yes"})
 	}
-	if resp.Request.URL.String() != a.srv.URL+"/" || body != "home" {
+	// panva returns the state, which LoggedOut checks at "/".
+	if resp.Request.URL.String() != a.srv.URL+"/?state="+url.QueryEscape(q.Get("state")) || body != "home" {
 		t.Errorf("after logout the browser is at %s: %.300s", resp.Request.URL, body)
 	}
 	if code := a.meStatus(t, c); code != 401 {

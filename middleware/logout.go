@@ -16,7 +16,8 @@ import (
 // so a copy of the cookie no longer works), revokes the refresh token at the
 // provider's revocation endpoint (RFC 7009) when there is one, and sends the
 // browser to the provider's end_session_endpoint (RP-initiated logout) with
-// id_token_hint and post_logout_redirect_uri, or else to
+// id_token_hint, post_logout_redirect_uri and a one-time state (checked on
+// return by LoggedOut), or else to
 // PostLogoutRedirectURL. Cross-site POSTs are refused (Sec-Fetch-Site,
 // Origin), so another site cannot log the user out.
 func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) {
@@ -53,6 +54,11 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) {
 			q := url.Values{"client_id": {a.c.ClientID}, "post_logout_redirect_uri": {target}}
 			if s.IDToken != "" {
 				q.Set("id_token_hint", s.IDToken)
+			}
+			if st, err := a.logoutState(w, r); err == nil {
+				q.Set("state", st)
+			} else {
+				a.log.LogAttrs(r.Context(), slog.LevelWarn, "gatehouse: logout without state", slog.Any("error", err))
 			}
 			sep := "?"
 			if strings.Contains(a.md.EndSessionEndpoint, "?") {

@@ -112,7 +112,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", auth.Optional(http.HandlerFunc(home)))
+	mux.Handle("GET /{$}", auth.LoggedOut(auth.Optional(http.HandlerFunc(home)))) // LoggedOut checks the state of a return from RP-initiated logout
 	mux.HandleFunc("GET /login", auth.Login)
 	mux.HandleFunc("GET /callback", auth.Callback)
 	mux.HandleFunc("POST /logout", auth.Logout)

@@ -108,6 +108,10 @@ type Behavior struct {
 	// 200) for a valid access token: for answers a map cannot hold, such
 	// as a member name twice.
 	UserinfoBody string
+	// LogoutRequiresState sends the browser back to
+	// post_logout_redirect_uri only when the logout request carries a
+	// state, as Glewlwyd does; otherwise it shows the signed-out page.
+	LogoutRequiresState bool
 	// AutoLogin, when set, makes GET /authorize log this user in at once
 	// and redirect back, without the form.
 	AutoLogin string

@@ -30,7 +30,8 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 		sid, _ := hint["sid"].(string)
 		s.backchannelLogout(r.Context(), c.BackchannelLogoutURI, s.LogoutToken(sub, sid, c.ID))
 	}
-	if u := q.Get("post_logout_redirect_uri"); u != "" && c != nil && allowedURI(u, c.PostLogoutRedirectURIs) {
+	needState := s.behavior().LogoutRequiresState && q.Get("state") == ""
+	if u := q.Get("post_logout_redirect_uri"); u != "" && c != nil && allowedURI(u, c.PostLogoutRedirectURIs) && !needState {
 		back, _ := url.Parse(u)
 		if st := q.Get("state"); st != "" {
 			v := back.Query()

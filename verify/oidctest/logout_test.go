@@ -143,3 +143,17 @@ func TestRevocation(t *testing.T) {
 		t.Errorf("Count(revocation) = %d", s.Count("revocation"))
 	}
 }
+
+// LogoutRequiresState returns the browser only with a state, as Glewlwyd does.
+func TestLogoutRequiresState(t *testing.T) {
+	s := newServer(t)
+	s.Set(func(b *oidctest.Behavior) { b.LogoutRequiresState = true })
+	q := url.Values{"client_id": {s.ClientID}, "post_logout_redirect_uri": {"http://127.0.0.1:1/"}}
+	if resp, page := get(t, noRedirects, s.URL+"/end_session?"+q.Encode()); resp.StatusCode != 200 || !strings.Contains(page, "Signed out") {
+		t.Errorf("without state: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	q.Set("state", "s1")
+	if resp, _ := get(t, noRedirects, s.URL+"/end_session?"+q.Encode()); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "http://127.0.0.1:1/?state=s1" {
+		t.Errorf("with state: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
