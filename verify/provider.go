@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,6 +102,12 @@ type ProviderConfig struct {
 	// Without it a templated issuer in the metadata fails with ErrMetadata.
 	IssuerTemplate *IssuerTemplate
 
+	// IssuerAliases are other spellings of Issuer that the provider
+	// documents for the iss of its tokens, each compared exactly: Google's
+	// ID tokens carry "accounts.google.com" or "https://accounts.google.com".
+	// Only for a provider that documents them; not with IssuerTemplate.
+	IssuerAliases []string
+
 	// InsecureAllowHTTP accepts http:// issuer and endpoint URLs on hosts
 	// other than loopback. Safe only on a private network you control;
 	// loopback hosts (127.0.0.0/8, ::1, localhost) are always allowed.
@@ -115,6 +122,7 @@ type Provider struct {
 	client  *http.Client
 	keys    *keySet  // nil when the provider publishes no jwks_uri
 	tenants *tenants // nil unless the provider has an IssuerTemplate
+	aliases []string // ProviderConfig.IssuerAliases
 }
 
 // Discover fetches the issuer's OpenID Connect discovery document
@@ -176,7 +184,15 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 			return nil, err
 		}
 	}
-	p := &Provider{md: md, client: client, tenants: tn}
+	if len(cfg.IssuerAliases) > 0 && tn != nil {
+		return nil, fmt.Errorf("%w: IssuerAliases with an IssuerTemplate", ErrMetadata)
+	}
+	for _, a := range cfg.IssuerAliases {
+		if a == "" || a == md.Issuer {
+			return nil, fmt.Errorf("%w: issuer alias %q is empty or the issuer itself", ErrMetadata, a)
+		}
+	}
+	p := &Provider{md: md, client: client, tenants: tn, aliases: slices.Clone(cfg.IssuerAliases)}
 	if md.JWKSURI != "" {
 		ks, err := newKeySet(md.JWKSURI, client, cfg)
 		if err != nil {

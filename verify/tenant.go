@@ -190,7 +190,7 @@ func (tn *tenants) issuerFor(tenant string) (string, bool) {
 func (p *Provider) Accepts(iss string) bool {
 	tn := p.tenants
 	if tn == nil {
-		return iss == p.md.Issuer
+		return iss == p.md.Issuer || slices.Contains(p.aliases, iss)
 	}
 	if !tn.fits(iss) {
 		return false

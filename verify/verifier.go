@@ -127,10 +127,12 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 		if p == nil {
 			return nil, errors.New("verify: NewVerifier got a nil Provider")
 		}
-		if _, dup := v.issuers[p.md.Issuer]; dup {
-			return nil, fmt.Errorf("verify: issuer %q is listed twice", p.md.Issuer)
+		for _, iss := range append([]string{p.md.Issuer}, p.aliases...) {
+			if _, dup := v.issuers[iss]; dup {
+				return nil, fmt.Errorf("verify: issuer %q is listed twice", iss)
+			}
+			v.issuers[iss] = p
 		}
-		v.issuers[p.md.Issuer] = p
 		if p.tenants != nil {
 			v.templated = append(v.templated, p)
 		}
