@@ -1,6 +1,7 @@
 package oidctest
 
 import (
+	"crypto"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -29,6 +30,11 @@ type Client struct {
 	// Connect Back-Channel Logout 1.0) when end_session ends one of the
 	// client's sessions (identified by id_token_hint).
 	BackchannelLogoutURI string
+	// PublicKey, when set, lets the client authenticate with
+	// private_key_jwt (RFC 7523 §2.2): a JWT assertion signed with the
+	// matching private key (RS256, PS256, ES256/384/512 or EdDSA). An
+	// *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
+	PublicKey crypto.PublicKey
 }
 
 // AddClient registers a client. A client with the ID of the default client
@@ -70,9 +76,12 @@ func (s *Server) lookupClient(id string) *Client {
 }
 
 // authenticate checks client_secret_basic (RFC 6749 §2.3.1: the ID and
-// secret are form-url-encoded before base64) or client_secret_post.
-// r.ParseForm must have run.
+// secret are form-url-encoded before base64), client_secret_post or
+// private_key_jwt (assertedClient). r.ParseForm must have run.
 func (s *Server) authenticate(r *http.Request) (*Client, *oauthError) {
+	if r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type") {
+		return s.assertedClient(r)
+	}
 	fail := &oauthError{status: http.StatusUnauthorized, code: "invalid_client", desc: "client authentication failed"}
 	id, secret, basic := r.BasicAuth()
 	if basic {
@@ -91,11 +100,16 @@ func (s *Server) authenticate(r *http.Request) (*Client, *oauthError) {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	c := s.lookupClient(id)
-	if c == nil || !secretsEqual(c.Secret, secret) {
+	if c == nil || (c.Secret == "" && c.PublicKey != nil) || !secretsEqual(c.Secret, secret) {
 		return nil, fail
 	}
 	return c, nil
 }
+
+// confidential reports whether c authenticates with a secret or a key: a
+// public client may use the authorization_code and refresh_token grants
+// only.
+func (c *Client) confidential() bool { return c.Secret != "" || c.PublicKey != nil }
 
 // authenticatedForm reads a client's form post and authenticates the client
 // (authenticate); on failure it has answered with an RFC 6749 §5.2 error.

@@ -38,14 +38,15 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		"subject_types_supported":                       []string{"public"},
 		"id_token_signing_alg_values_supported":         []string{"RS256", "ES256", "EdDSA"},
 		"code_challenge_methods_supported":              []string{"S256"},
-		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported":         clientAuthMethods,
 		"claims_supported":                              []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp", "sid", "name", "email", "email_verified"},
-		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post"},
-		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"revocation_endpoint_auth_methods_supported":    clientAuthMethods,
+		"introspection_endpoint_auth_methods_supported": clientAuthMethods,
 		"backchannel_logout_supported":                  true,
 		"backchannel_logout_session_supported":          true,
 		"dpop_signing_alg_values_supported":             dpopAlgs,
 	}
+	doc["token_endpoint_auth_signing_alg_values_supported"] = assertionAlgs
 	switch {
 	case b.IDTokenSigningAlgs == nil:
 	case len(b.IDTokenSigningAlgs) == 0:
@@ -61,3 +62,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, doc)
 }
+
+// clientAuthMethods are the client authentication methods of the token,
+// revocation and introspection endpoints.
+var clientAuthMethods = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}

@@ -28,8 +28,8 @@
 // The default is a correct, strict provider: PKCE S256 is required, codes are
 // single use and expire in a minute (reusing one revokes what it gave),
 // refresh tokens rotate and reusing one revokes its whole grant, clients
-// authenticate with client_secret_basic (RFC 6749 §2.3.1 encoding) or
-// client_secret_post, errors follow RFC 6749 §5.2, request bodies are capped
+// authenticate with client_secret_basic (RFC 6749 §2.3.1 encoding),
+// client_secret_post or private_key_jwt (Client.PublicKey), errors follow RFC 6749 §5.2, request bodies are capped
 // at 64 KiB.
 //
 // Tests drive it without a browser: Login answers the redirect a user's

@@ -23,7 +23,7 @@ func (s *Server) exchangeGrant(f url.Values, c *Client, b Behavior) (map[string]
 		return &oauthError{status: http.StatusBadRequest, code: "invalid_request", desc: desc}
 	}
 	switch {
-	case c.Secret == "":
+	case !c.confidential():
 		return nil, &oauthError{status: http.StatusBadRequest, code: "unauthorized_client", desc: "a public client cannot exchange tokens"}
 	case f.Get("subject_token") == "":
 		return nil, bad("subject_token is missing")

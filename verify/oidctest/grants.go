@@ -141,7 +141,7 @@ func narrow(granted, requested string) (string, bool) {
 // clientGrant serves client_credentials (RFC 6749 §4.4); audience or
 // resource (RFC 8707) sets the access token's aud.
 func (s *Server) clientGrant(f url.Values, c *Client, jkt string, b Behavior) (map[string]any, *oauthError) {
-	if c.Secret == "" {
+	if !c.confidential() {
 		return nil, &oauthError{status: http.StatusBadRequest, code: "unauthorized_client", desc: "a public client cannot use client_credentials"}
 	}
 	g := &grant{id: randomString(12), client: c.ID, sub: c.ID, scope: f.Get("scope"),

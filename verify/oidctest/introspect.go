@@ -24,7 +24,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if c.Secret == "" {
+	if !c.confidential() {
 		tokenFail(w, &oauthError{status: http.StatusUnauthorized, code: "invalid_client", desc: "a public client cannot introspect"})
 		return
 	}

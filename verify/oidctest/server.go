@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"time"
 )
 
 // maxBody caps every request body the server reads.
@@ -41,6 +42,8 @@ type Server struct {
 	revoked []string
 	dead    map[string]bool // revoked JWT access tokens minted by AccessToken
 	proofs  map[string]bool // jti of the DPoP proofs seen at /token
+	// assertions: jti of the client assertions seen → their exp
+	assertions map[string]time.Time
 }
 
 // NewServer starts a provider, like httptest.NewServer. It generates an
@@ -68,6 +71,7 @@ func NewUnstartedServer() *Server {
 		access:       map[string]*accessToken{},
 		dead:         map[string]bool{},
 		proofs:       map[string]bool{},
+		assertions:   map[string]time.Time{},
 	}
 	for _, fam := range families {
 		s.keys[fam] = []*signKey{s.newKey(fam)}
