@@ -30,6 +30,11 @@ const (
 	// ClientSecretPost sends them as client_id and client_secret form
 	// parameters.
 	ClientSecretPost
+	// PrivateKeyJWT sends client_id and a JWT signed with the config's
+	// ClientKey as client_assertion (RFC 7523 §2.2, OpenID Connect Core
+	// §9): a fresh jti, iat, and exp a minute later in each request. No
+	// secret is sent.
+	PrivateKeyJWT
 )
 
 // defaultTimeout bounds every outbound call whose HTTP client has none, as
@@ -54,14 +59,14 @@ func withTimeout(c *http.Client) *http.Client {
 // style (x/oauth2's auto-detection, which re-sends the code on failure, is
 // never one).
 func (s AuthStyle) check(field string) error {
-	if s != ClientSecretBasic && s != ClientSecretPost {
+	if s != ClientSecretBasic && s != ClientSecretPost && s != PrivateKeyJWT {
 		return fmt.Errorf("middleware: unknown %s %d", field, int(s))
 	}
 	return nil
 }
 
 func (s AuthStyle) oauth2() oauth2.AuthStyle {
-	if s == ClientSecretPost {
+	if s == ClientSecretPost || s == PrivateKeyJWT {
 		return oauth2.AuthStyleInParams
 	}
 	return oauth2.AuthStyleInHeader
@@ -78,9 +83,13 @@ type Config struct {
 	// provider.
 	ClientID, ClientSecret string
 
-	// AuthStyle is how the secret is sent to the token endpoint. Default
+	// AuthStyle is how the client authenticates at the token, revocation
+	// and pushed authorization request endpoints. Default
 	// ClientSecretBasic.
 	AuthStyle AuthStyle
+	// ClientKey signs the client assertions when AuthStyle is
+	// PrivateKeyJWT; ClientSecret is then not needed and never sent.
+	ClientKey ClientKey
 
 	// RedirectURL is the callback URL registered at the provider, e.g.
 	// "https://app.example.com/callback": https, or plain http on a
@@ -215,6 +224,8 @@ type Auth struct {
 	verifier *verify.Verifier // nil for plain OAuth 2.0
 	md       verify.Metadata
 	client   *http.Client
+	tokens   *http.Client // client, adding client assertions under PrivateKeyJWT
+	assert   *assertion   // nil unless PrivateKeyJWT
 	log      *slog.Logger
 	openid   bool
 	par      bool // pushed authorization requests (RFC 9126)
@@ -235,9 +246,6 @@ func New(c Config) (*Auth, error) {
 		return nil, errors.New("middleware: Config.ClientID is empty")
 	case c.RedirectURL == "":
 		return nil, errors.New("middleware: Config.RedirectURL is empty")
-	}
-	if err := c.AuthStyle.check("Config.AuthStyle"); err != nil {
-		return nil, err
 	}
 	if err := checkParams("AuthParams", c.AuthParams, reservedParams); err != nil {
 		return nil, err
@@ -295,6 +303,10 @@ func New(c Config) (*Auth, error) {
 		a.client = c.Provider.HTTPClient()
 	}
 	a.client = withTimeout(a.client)
+	if a.assert, err = newAssertion("Config", c.AuthStyle, c.ClientKey, c.ClientID, a.md.TokenEndpoint); err != nil {
+		return nil, err
+	}
+	a.tokens = a.assert.wrap(a.client)
 	a.oauth = oauth2.Config{
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret,
@@ -320,7 +332,7 @@ func New(c Config) (*Auth, error) {
 
 // ctx returns a context whose x/oauth2 calls use the Auth's HTTP client.
 func (a *Auth) ctx(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, a.client)
+	return context.WithValue(ctx, oauth2.HTTPClient, a.tokens)
 }
 
 // redirectURL completes a path-only RedirectURL from the request.

@@ -12,6 +12,8 @@ func (s AuthStyle) String() string {
 		return "client_secret_basic"
 	case ClientSecretPost:
 		return "client_secret_post"
+	case PrivateKeyJWT:
+		return "private_key_jwt"
 	}
 	return fmt.Sprintf("AuthStyle(%d)", int(s))
 }
@@ -25,6 +27,9 @@ func (s AuthStyle) explain(err error) error {
 	var pe *ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
 		return err
+	}
+	if s == PrivateKeyJWT {
+		return fmt.Errorf("%w (the client authenticated with private_key_jwt: check that the provider has ClientKey's public key, with its KeyID, and takes the token endpoint as the assertion's audience, else set ClientKey.Audience)", err)
 	}
 	other := "ClientSecretPost (client_secret_post)"
 	if s == ClientSecretPost {

@@ -27,7 +27,8 @@ type ClientConfig struct {
 	// metadata (verify.Discover).
 	Provider *verify.Provider
 
-	// ClientID and ClientSecret authenticate this client. Both required.
+	// ClientID and ClientSecret authenticate this client. Both required,
+	// but for PrivateKeyJWT, which needs no secret.
 	ClientID, ClientSecret string
 
 	// Scopes requested.
@@ -41,6 +42,9 @@ type ClientConfig struct {
 	// ID and secret form-url-encoded, then Basic, per RFC 6749 §2.3.1).
 	// Never auto-detected: a refused style is not retried with the other.
 	AuthStyle AuthStyle
+	// ClientKey signs the client assertions when AuthStyle is
+	// PrivateKeyJWT; ClientSecret is then never sent.
+	ClientKey ClientKey
 
 	// ExpiryMargin renews a token this long before it expires. Default
 	// 30 s. It is capped at half the token's lifetime, so a provider's
@@ -98,10 +102,11 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.ClientID == "" || c.ClientSecret == "" {
-		return nil, errors.New("middleware: ClientConfig needs ClientID and ClientSecret")
+	if c.ClientID == "" || (c.ClientSecret == "" && c.AuthStyle != PrivateKeyJWT) {
+		return nil, errors.New("middleware: ClientConfig needs ClientID and ClientSecret (or AuthStyle PrivateKeyJWT)")
 	}
-	if err := c.AuthStyle.check("ClientConfig.AuthStyle"); err != nil {
+	as, err := newAssertion("ClientConfig", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
+	if err != nil {
 		return nil, err
 	}
 	cc := &clientcredentials.Config{
@@ -125,7 +130,7 @@ func NewTransport(c ClientConfig) (*Transport, error) {
 	if signer != nil {
 		fetch = withDPoPTokenClient(signer, fetch)
 	}
-	t := newTransport(fetch, c.HTTPClient, c.Base, c.ExpiryMargin, c.DefaultLifetime)
+	t := newTransport(fetch, as.wrap(withTimeout(c.HTTPClient)), c.Base, c.ExpiryMargin, c.DefaultLifetime)
 	t.dpop = signer
 	return t, nil
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"strings"
@@ -21,13 +22,22 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
+// jwsKey is a crypto.Signer ready to sign compact JWS (RFC 7515): its
+// algorithm, its public JWK and the signature form of RFC 7518 §3. DPoP
+// proofs and client assertions (private_key_jwt) are both signed by one.
+type jwsKey struct {
+	key    crypto.Signer
+	alg    string
+	opts   crypto.SignerOpts // the hash; crypto.Hash(0) for Ed25519
+	ecSize int               // ECDSA coordinate size; 0 for other keys
+	jwk    any               // the public key as a JWK
+}
+
 // dpopSigner makes the DPoP proofs (RFC 9449 §4) of a machine-to-machine
 // client and remembers the nonce each server last asked for (§8, §9).
 type dpopSigner struct {
-	key    crypto.Signer
-	opts   crypto.SignerOpts // the hash; crypto.Hash(0) for Ed25519
-	ecSize int               // ECDSA coordinate size; 0 for other keys
-	header string            // the protected header, base64url: the same in every proof
+	jwsKey
+	header string // the protected header, base64url: the same in every proof
 
 	mu     sync.Mutex
 	nonces *simplelru.LRU[string, string] // origin → the nonce it last sent
@@ -41,61 +51,72 @@ const maxNonces = 64
 // newDPoPSigner picks the proof algorithm for key: ES256, ES384 or ES512 by
 // curve, EdDSA for Ed25519, PS256 for RSA of at least 2048 bits.
 func newDPoPSigner(key crypto.Signer) (*dpopSigner, error) {
+	k, err := newJWSKey(key, "PS256", "ClientConfig.DPoPKey")
+	if err != nil {
+		return nil, err
+	}
+	h, _ := json.Marshal(struct {
+		Typ string `json:"typ"`
+		Alg string `json:"alg"`
+		JWK any    `json:"jwk"`
+	}{"dpop+jwt", k.alg, k.jwk})
 	nonces, _ := simplelru.NewLRU[string, string](maxNonces, nil)
-	s := &dpopSigner{key: key, nonces: nonces}
+	return &dpopSigner{jwsKey: k, header: base64.RawURLEncoding.EncodeToString(h), nonces: nonces}, nil
+}
+
+// newJWSKey picks the algorithm for key: ES256, ES384 or ES512 by curve,
+// EdDSA for Ed25519, rsaAlg (PS256 or RS256) for RSA of at least 2048 bits.
+// field names the setting in errors.
+func newJWSKey(key crypto.Signer, rsaAlg, field string) (jwsKey, error) {
+	k := jwsKey{key: key}
 	b64 := base64.RawURLEncoding.EncodeToString
-	var alg string
-	var jwk any
 	switch pub := key.Public().(type) {
 	case *ecdsa.PublicKey:
 		switch pub.Curve {
 		case elliptic.P256():
-			alg, s.opts = "ES256", crypto.SHA256
+			k.alg, k.opts = "ES256", crypto.SHA256
 		case elliptic.P384():
-			alg, s.opts = "ES384", crypto.SHA384
+			k.alg, k.opts = "ES384", crypto.SHA384
 		case elliptic.P521():
-			alg, s.opts = "ES512", crypto.SHA512
+			k.alg, k.opts = "ES512", crypto.SHA512
 		default:
-			return nil, errors.New("middleware: ClientConfig.DPoPKey: ECDSA keys must be on P-256, P-384 or P-521")
+			return k, fmt.Errorf("middleware: %s: ECDSA keys must be on P-256, P-384 or P-521", field)
 		}
-		s.ecSize = (pub.Curve.Params().BitSize + 7) / 8
+		k.ecSize = (pub.Curve.Params().BitSize + 7) / 8
 		b, err := pub.Bytes()
 		if err != nil {
-			return nil, errors.New("middleware: ClientConfig.DPoPKey: invalid ECDSA key")
+			return k, fmt.Errorf("middleware: %s: invalid ECDSA key", field)
 		}
-		jwk = struct {
+		k.jwk = struct {
 			Crv string `json:"crv"`
 			Kty string `json:"kty"`
 			X   string `json:"x"`
 			Y   string `json:"y"`
-		}{pub.Curve.Params().Name, "EC", b64(b[1 : 1+s.ecSize]), b64(b[1+s.ecSize:])}
+		}{pub.Curve.Params().Name, "EC", b64(b[1 : 1+k.ecSize]), b64(b[1+k.ecSize:])}
 	case ed25519.PublicKey:
-		alg, s.opts = "EdDSA", crypto.Hash(0)
-		jwk = struct {
+		k.alg, k.opts = "EdDSA", crypto.Hash(0)
+		k.jwk = struct {
 			Crv string `json:"crv"`
 			Kty string `json:"kty"`
 			X   string `json:"x"`
 		}{"Ed25519", "OKP", b64(pub)}
 	case *rsa.PublicKey:
 		if pub.N.BitLen() < 2048 {
-			return nil, errors.New("middleware: ClientConfig.DPoPKey: RSA keys need at least 2048 bits")
+			return k, fmt.Errorf("middleware: %s: RSA keys need at least 2048 bits", field)
 		}
-		alg, s.opts = "PS256", &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
-		jwk = struct {
+		k.alg, k.opts = rsaAlg, crypto.SHA256
+		if rsaAlg == "PS256" {
+			k.opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+		}
+		k.jwk = struct {
 			E   string `json:"e"`
 			Kty string `json:"kty"`
 			N   string `json:"n"`
 		}{b64(big.NewInt(int64(pub.E)).Bytes()), "RSA", b64(pub.N.Bytes())}
 	default:
-		return nil, errors.New("middleware: ClientConfig.DPoPKey must be an ECDSA, Ed25519 or RSA key")
+		return k, fmt.Errorf("middleware: %s must be an ECDSA, Ed25519 or RSA key", field)
 	}
-	h, _ := json.Marshal(struct {
-		Typ string `json:"typ"`
-		Alg string `json:"alg"`
-		JWK any    `json:"jwk"`
-	}{"dpop+jwt", alg, jwk})
-	s.header = b64(h)
-	return s, nil
+	return k, nil
 }
 
 // sign sets r's DPoP header: a fresh proof for r's method and URI (query
@@ -127,7 +148,7 @@ func (s *dpopSigner) sign(r *http.Request, accessToken string) error {
 }
 
 // signature signs input in JWS form (RFC 7518 §3): ECDSA as r||s.
-func (s *dpopSigner) signature(input []byte) ([]byte, error) {
+func (s *jwsKey) signature(input []byte) ([]byte, error) {
 	digest := input
 	if h := s.opts.HashFunc(); h != 0 {
 		hh := h.New()

@@ -25,10 +25,15 @@ type ExchangeConfig struct {
 	// Provider, when TokenURL is empty, gives the token endpoint.
 	Provider *verify.Provider
 
-	// ClientID and ClientSecret authenticate this API at the provider.
+	// ClientID and ClientSecret authenticate this API at the provider;
+	// no secret is needed with PrivateKeyJWT.
 	ClientID, ClientSecret string
-	// AuthStyle is how the secret is sent. Default ClientSecretBasic.
+	// AuthStyle is how the client authenticates. Default
+	// ClientSecretBasic.
 	AuthStyle AuthStyle
+	// ClientKey signs the client assertions when AuthStyle is
+	// PrivateKeyJWT.
+	ClientKey ClientKey
 
 	// Audience ("audience") and Resource (RFC 8707 "resource") name the
 	// downstream API the new token is for. At least one is required.
@@ -71,12 +76,13 @@ func NewExchangeClient(c ExchangeConfig) (*http.Client, error) {
 		return nil, err
 	}
 	switch {
-	case c.ClientID == "" || c.ClientSecret == "":
-		return nil, errors.New("middleware: ExchangeConfig needs ClientID and ClientSecret")
+	case c.ClientID == "" || (c.ClientSecret == "" && c.AuthStyle != PrivateKeyJWT):
+		return nil, errors.New("middleware: ExchangeConfig needs ClientID and ClientSecret (or AuthStyle PrivateKeyJWT)")
 	case c.Audience == "" && c.Resource == "":
 		return nil, errors.New("middleware: ExchangeConfig needs Audience or Resource: the downstream API")
 	}
-	if err := c.AuthStyle.check("ExchangeConfig.AuthStyle"); err != nil {
+	as, err := newAssertion("ExchangeConfig", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
+	if err != nil {
 		return nil, err
 	}
 	size := c.CacheSize
@@ -92,7 +98,7 @@ func NewExchangeClient(c ExchangeConfig) (*http.Client, error) {
 		params.Set("resource", c.Resource)
 	}
 	callers, _ := simplelru.NewLRU[[sha256.Size]byte, *Transport](size, nil)
-	return &http.Client{Transport: &exchanger{c: c, tokenURL: tokenURL, params: params, callers: callers}}, nil
+	return &http.Client{Transport: &exchanger{c: c, tokenURL: tokenURL, tokens: as.wrap(withTimeout(c.HTTPClient)), params: params, callers: callers}}, nil
 }
 
 // exchanger is NewExchangeClient's RoundTripper: one Transport per
@@ -100,6 +106,7 @@ func NewExchangeClient(c ExchangeConfig) (*http.Client, error) {
 type exchanger struct {
 	c        ExchangeConfig
 	tokenURL string
+	tokens   *http.Client // the token requests' client (HTTPClient, with client assertions)
 	params   url.Values
 
 	mu      sync.Mutex
@@ -123,7 +130,7 @@ func (e *exchanger) transport(tok *verify.Token) *Transport {
 	if t, ok := e.callers.Get(key); ok {
 		return t
 	}
-	t := newTransport(e.fetcher(tok.Raw), e.c.HTTPClient, e.c.Base, 0, 0)
+	t := newTransport(e.fetcher(tok.Raw), e.tokens, e.c.Base, 0, 0)
 	e.callers.Add(key, t)
 	return t
 }

@@ -107,6 +107,7 @@ type opOptions struct {
 	requirePAR  bool          // the provider requires pushed authorization requests
 	maxAge      time.Duration // the app's Config.MaxAge
 	env         []string      // more of server.js's variables (DEFAULT_RESOURCE=, AT_FORMAT=opaque)
+	clientKey   crypto.Signer // the client authenticates with private_key_jwt and this key (kid "client-1")
 }
 
 // startNodeOP starts oidc-provider on a free loopback port, signing with
@@ -136,6 +137,9 @@ func startNodeOP(t *testing.T, o opOptions, keys ...*rsa.PrivateKey) *nodeOP {
 		op.env = append(op.env, "REQUIRE_PAR=1")
 	}
 	op.env = append(op.env, o.env...)
+	if o.clientKey != nil {
+		op.env = append(op.env, "CLIENT_JWKS="+clientJWKS(t, o.clientKey))
+	}
 	t.Cleanup(func() {
 		op.stop()
 		if t.Failed() {
@@ -314,6 +318,8 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 		Scopes:        []string{"openid", "profile", "email", "offline_access", "api:read"},
 		RefreshMargin: time.Minute,
 		MaxAge:        o.maxAge,
+		AuthStyle:     authStyleFor(o.clientKey),
+		ClientKey:     clientKeyFor(o.clientKey),
 		Now:           a.clock.Now,
 		Logger:        slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {

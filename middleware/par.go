@@ -87,9 +87,14 @@ func (a *Auth) postAuthenticated(ctx context.Context, endpoint string, form url.
 	if form == nil {
 		form = url.Values{}
 	}
-	if a.c.AuthStyle == ClientSecretPost {
+	switch a.c.AuthStyle {
+	case ClientSecretPost:
 		form.Set("client_id", a.c.ClientID)
 		form.Set("client_secret", a.c.ClientSecret)
+	case PrivateKeyJWT:
+		if err := a.assert.authenticate(form); err != nil {
+			return nil, err
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {

@@ -32,9 +32,10 @@ type RefreshClientConfig struct {
 	// error the new access token is not used and the request fails; the
 	// next request renews again and calls OnRotate again. Required.
 	OnRotate func(ctx context.Context, refreshToken string) error
-	// AuthStyle, ExpiryMargin, DefaultLifetime, HTTPClient and Base are as
-	// in ClientConfig.
+	// AuthStyle, ClientKey, ExpiryMargin, DefaultLifetime, HTTPClient and
+	// Base are as in ClientConfig.
 	AuthStyle       AuthStyle
+	ClientKey       ClientKey
 	ExpiryMargin    time.Duration
 	DefaultLifetime time.Duration
 	HTTPClient      *http.Client
@@ -55,7 +56,8 @@ func NewRefreshClient(c RefreshClientConfig) (*http.Client, error) {
 	case c.OnRotate == nil:
 		return nil, errors.New("middleware: RefreshClientConfig.OnRotate is required: a rotated refresh token must be persisted")
 	}
-	if err := c.AuthStyle.check("RefreshClientConfig.AuthStyle"); err != nil {
+	as, err := newAssertion("RefreshClientConfig", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
+	if err != nil {
 		return nil, err
 	}
 	oc := &oauth2.Config{ClientID: c.ClientID, ClientSecret: c.ClientSecret,
@@ -84,5 +86,5 @@ func NewRefreshClient(c RefreshClientConfig) (*http.Client, error) {
 		}
 		return tok, nil
 	}
-	return &http.Client{Transport: newTransport(fetch, c.HTTPClient, c.Base, c.ExpiryMargin, c.DefaultLifetime)}, nil
+	return &http.Client{Transport: newTransport(fetch, as.wrap(withTimeout(c.HTTPClient)), c.Base, c.ExpiryMargin, c.DefaultLifetime)}, nil
 }

@@ -13,7 +13,9 @@
 // none: such tokens are opaque and have no audience), AT_FORMAT (jwt, the
 // default, or opaque: the format of access tokens for a resource). Token
 // introspection (RFC 7662) is on, with RFC 9701 signed answers (RS256) when
-// asked for. Prints "listening <issuer>" when ready.
+// asked for. CLIENT_JWKS (a public JWK set, JSON), when set, makes the
+// client authenticate with private_key_jwt and that key set instead of its
+// secret. Prints "listening <issuer>" when ready.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Provider from 'oidc-provider';
@@ -27,6 +29,7 @@ const backchannel = env('BACKCHANNEL_LOGOUT_URI', '');
 const dpopNonce = env('DPOP_NONCE', '') === '1';
 const defaultResource = env('DEFAULT_RESOURCE', resource) || undefined;
 const atFormat = env('AT_FORMAT', 'jwt');
+const clientJWKS = env('CLIENT_JWKS', '');
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -36,7 +39,10 @@ const provider = new Provider(issuer, {
     post_logout_redirect_uris: [env('POST_LOGOUT_REDIRECT_URI')],
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    ...(clientJWKS ? {
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: JSON.parse(clientJWKS),
+    } : { token_endpoint_auth_method: 'client_secret_basic' }),
     introspection_signed_response_alg: 'RS256',
     scope: 'openid profile email offline_access api:read',
     ...(backchannel ? {

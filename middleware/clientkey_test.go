@@ -1,0 +1,222 @@
+package middleware_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// keyedProvider is an oidctest provider whose default client also has key's
+// public key registered: it takes client_secret_* and private_key_jwt, and
+// refuses a request carrying both a secret and an assertion.
+func keyedProvider(t *testing.T, key crypto.Signer) *oidctest.Server {
+	t.Helper()
+	op := oidctest.NewServer()
+	t.Cleanup(op.Close)
+	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: op.ClientSecret, PublicKey: key.Public()})
+	return op
+}
+
+// jwtParts decodes a compact JWS's header and claims.
+func jwtParts(t *testing.T, raw string) (header, claims map[string]any) {
+	t.Helper()
+	p := strings.Split(raw, ".")
+	if len(p) != 3 {
+		t.Fatalf("client_assertion %q is not a compact JWS", raw)
+	}
+	for i, into := range []*map[string]any{&header, &claims} {
+		b, err := base64.RawURLEncoding.DecodeString(p[i])
+		if err != nil || json.Unmarshal(b, into) != nil {
+			t.Fatalf("client_assertion part %d: %v", i, err)
+		}
+	}
+	return header, claims
+}
+
+// TestPrivateKeyJWTLogin: with PrivateKeyJWT the code exchange, the
+// refresh, the pushed authorization request and the revocation at logout
+// all authenticate by assertion. The provider refuses a request that also
+// carries the secret, so success shows the secret was never sent.
+func TestPrivateKeyJWTLogin(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	op := keyedProvider(t, key)
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	a := newApp(t, op, func(c *middleware.Config) {
+		c.AuthStyle = middleware.PrivateKeyJWT
+		c.ClientKey = middleware.ClientKey{Signer: key, KeyID: "k1"}
+		c.PushedAuthorization = true
+	})
+	b := newBrowser(t)
+	if resp := b.login(a, "alice"); resp.StatusCode != http.StatusFound {
+		t.Fatalf("login: %d (%v)", resp.StatusCode, a.lastErr())
+	}
+	if code, c := b.me(a); code != 200 || c["sub"] != "alice" {
+		t.Fatalf("/me: %d %v", code, c)
+	}
+	a.clock.advance(20 * time.Second) // the access token is due for refresh
+	req, _ := http.NewRequest("GET", a.srv.URL+"/token", nil)
+	if resp, tok := b.do(req); resp.StatusCode != 200 || tok == "" {
+		t.Fatalf("refresh: %d (%v)", resp.StatusCode, a.lastErr())
+	}
+	req, _ = http.NewRequest("POST", a.srv.URL+"/logout", nil)
+	req.Header.Set("Origin", a.srv.URL)
+	if resp, _ := b.do(req); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d (%v)", resp.StatusCode, a.lastErr())
+	}
+	for what, want := range map[string]int{"par": 1, "token:authorization_code": 1, "token:refresh_token": 1} {
+		if n := op.Count(what); n != want {
+			t.Errorf("%s: %d, want %d", what, n, want)
+		}
+	}
+	if n := len(op.RevokedTokens()); n != 1 {
+		t.Errorf("revoked %d tokens, want the refresh token", n)
+	}
+}
+
+// TestPrivateKeyJWTClientCredentials: each key type signs with its
+// algorithm, the provider accepts it, and what goes out is an assertion
+// with the claims RFC 7523 §3 asks for and a fresh jti per request, with
+// no secret in the form or an Authorization header.
+func TestPrivateKeyJWTClientCredentials(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	for alg, key := range map[string]crypto.Signer{"RS256": rsaKey, "ES256": ecKey, "EdDSA": edKey} {
+		t.Run(alg, func(t *testing.T) {
+			op := keyedProvider(t, key)
+			api := newM2MAPI(t, op)
+			tap := newTokenTap(t, op)
+			cfg := middleware.ClientConfig{TokenURL: tap.srv.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret,
+				AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: key, KeyID: "key-1", Audience: op.URL + "/token"}}
+			for range 2 { // two clients: two token requests
+				if code, body := ccGet(t, ccMust(middleware.NewClient(cfg)), api.srv.URL); code != 200 {
+					t.Fatalf("API: %d %s", code, body)
+				}
+			}
+			jtis := map[any]bool{}
+			for i, f := range tap.form {
+				if tap.auth[i] != "" || f.Has("client_secret") || f.Get("client_id") != op.ClientID ||
+					f.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+					t.Fatalf("request %d: Authorization %q, form %v", i, tap.auth[i], f)
+				}
+				h, c := jwtParts(t, f.Get("client_assertion"))
+				exp, _ := c["exp"].(float64)
+				iat, _ := c["iat"].(float64)
+				if h["alg"] != alg || h["kid"] != "key-1" || c["iss"] != op.ClientID || c["sub"] != op.ClientID ||
+					c["aud"] != op.URL+"/token" || exp-iat != 60 || c["jti"] == nil {
+					t.Errorf("request %d: header %v claims %v", i, h, c)
+				}
+				jtis[c["jti"]] = true
+			}
+			if len(jtis) != 2 {
+				t.Errorf("jti repeated across requests: %v", jtis)
+			}
+		})
+	}
+}
+
+// TestPrivateKeyJWTRefreshClient: the refresh-token client authenticates by
+// assertion too.
+func TestPrivateKeyJWTRefreshClient(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	op := keyedProvider(t, key)
+	api := newM2MAPI(t, op)
+	ck := middleware.ClientKey{Signer: key}
+	rc, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		RefreshToken: provisionRefreshToken(t, op), OnRotate: func(context.Context, string) error { return nil },
+		AuthStyle: middleware.PrivateKeyJWT, ClientKey: ck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := ccGet(t, rc, api.srv.URL); code != 200 {
+		t.Fatalf("refresh client: %d %s", code, body)
+	}
+	if n := op.Count("token:refresh_token"); n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+}
+
+// TestAttackPrivateKeyJWTSecretNeverSent: a provider that echoes what it
+// received shows no secret, even with ClientSecret still configured.
+func TestAttackPrivateKeyJWTSecretNeverSent(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	op := keyedProvider(t, key)
+	tap := newTokenTap(t, op)
+	op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 400 })
+	c := ccMust(middleware.NewClient(middleware.ClientConfig{TokenURL: tap.srv.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: key}}))
+	if _, err := c.Get("http://127.0.0.1:1/"); err == nil {
+		t.Fatal("a refused token request gave no error")
+	}
+	for i, f := range tap.form {
+		if tap.auth[i] != "" || f.Has("client_secret") || strings.Contains(f.Encode(), op.ClientSecret) {
+			t.Errorf("request %d sent the secret: Authorization %q form %v", i, tap.auth[i], f)
+		}
+	}
+	if len(tap.form) == 0 {
+		t.Error("no token request seen")
+	}
+}
+
+// TestNewRefusesBadClientKey: PrivateKeyJWT without a key, with a key it
+// cannot sign with, and a key without PrivateKeyJWT are configuration
+// errors, for every config that takes an AuthStyle.
+func TestNewRefusesBadClientKey(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	p, err := verify.Discover(context.Background(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	weakRSA, _ := rsa.GenerateKey(rand.Reader, 1024)
+	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	good, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for name, c := range map[string]struct {
+		style middleware.AuthStyle
+		key   middleware.ClientKey
+	}{
+		"NoKey":           {middleware.PrivateKeyJWT, middleware.ClientKey{}},
+		"RSA1024":         {middleware.PrivateKeyJWT, middleware.ClientKey{Signer: weakRSA}},
+		"P224":            {middleware.PrivateKeyJWT, middleware.ClientKey{Signer: p224}},
+		"UnknownKeyType":  {middleware.PrivateKeyJWT, middleware.ClientKey{Signer: opaqueSigner{}}},
+		"KeyWithoutStyle": {middleware.ClientSecretBasic, middleware.ClientKey{Signer: good}},
+	} {
+		errs := map[string]error{}
+		_, errs["ClientConfig"] = middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "c", ClientSecret: "s", AuthStyle: c.style, ClientKey: c.key})
+		_, errs["RefreshClientConfig"] = middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: "c", RefreshToken: "r",
+			OnRotate: func(context.Context, string) error { return nil }, AuthStyle: c.style, ClientKey: c.key})
+		_, errs["ExchangeConfig"] = middleware.NewExchangeClient(middleware.ExchangeConfig{TokenURL: op.URL + "/token", ClientID: "c", Audience: "api", AuthStyle: c.style, ClientKey: c.key})
+		_, errs["Config"] = middleware.New(middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/callback",
+			Sessions: testManager(t), AuthStyle: c.style, ClientKey: c.key})
+		for cfg, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), cfg) {
+				t.Errorf("%s: %s: %v, want an error naming the config", name, cfg, err)
+			}
+		}
+	}
+}
+
+// opaqueSigner is a crypto.Signer whose public key is of no known type.
+type opaqueSigner struct{}
+
+func (opaqueSigner) Public() crypto.PublicKey { return "not a key" }
+func (opaqueSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("opaque")
+}
