@@ -220,3 +220,21 @@ func (opaqueSigner) Public() crypto.PublicKey { return "not a key" }
 func (opaqueSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
 	return nil, errors.New("opaque")
 }
+
+// TestPrivateKeyJWTRefusedNamesMethod: a provider that does not know the
+// key answers invalid_client; the error says private_key_jwt was used.
+func TestPrivateKeyJWTRefusedNamesMethod(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	op := keyedProvider(t, key)
+	c := ccMust(middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: other}}))
+	_, err := c.Get("http://127.0.0.1:1/")
+	var pe *middleware.ProviderError
+	if !errors.As(err, &pe) || pe.Code != "invalid_client" || !strings.Contains(err.Error(), "private_key_jwt") {
+		t.Errorf("unknown key: %v, want invalid_client naming private_key_jwt", err)
+	}
+	if s := middleware.PrivateKeyJWT.String(); s != "private_key_jwt" {
+		t.Errorf("PrivateKeyJWT.String() = %q", s)
+	}
+}
