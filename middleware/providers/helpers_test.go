@@ -1,0 +1,121 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
+)
+
+// rp is a web application signing users in with a preset, over real HTTP.
+type rp struct {
+	t    *testing.T
+	op   *oidctest.Server
+	srv  *httptest.Server
+	cfg  middleware.Config
+	errs chan error
+}
+
+// client is the test provider's default client, registered as a user would.
+func client(op *oidctest.Server) Client {
+	return Client{ID: op.ClientID, Secret: op.ClientSecret, RedirectURL: "/callback"}
+}
+
+// newRP discovers p and serves /login, /callback and /me (the session's
+// claims as JSON).
+func newRP(t *testing.T, op *oidctest.Server, p Preset) *rp {
+	t.Helper()
+	store, err := session.NewCookieStore([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := session.New(session.Config{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, prov, err := p.Discover(context.Background(), sessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(prov.Close)
+	r := &rp{t: t, op: op, cfg: cfg, errs: make(chan error, 10)}
+	cfg.ErrorResponder = func(w http.ResponseWriter, req *http.Request, err error) {
+		select {
+		case r.errs <- err:
+		default:
+		}
+		middleware.WriteAuthError(w, req, err)
+	}
+	auth, err := middleware.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login", auth.Login)
+	mux.HandleFunc("GET /callback", auth.Callback)
+	mux.Handle("GET /me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s, _ := middleware.Session(req.Context())
+		w.Write(s.Claims)
+	})))
+	r.srv = httptest.NewServer(mux)
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// login signs user in and returns the authorization request's query, the
+// callback's status and, when it succeeded, the session's claims.
+func (r *rp) login(user string) (authz url.Values, status int, claims map[string]any) {
+	r.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(u string) *http.Response {
+		r.t.Helper()
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get(r.srv.URL + "/login")
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	au, err := url.Parse(loc)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cb, err := r.op.Login(user, loc)
+	if err != nil {
+		r.t.Fatalf("provider login: %v", err)
+	}
+	resp = get(cb.String())
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		return au.Query(), resp.StatusCode, nil
+	}
+	resp = get(r.srv.URL + "/me")
+	defer resp.Body.Close()
+	_ = json.NewDecoder(resp.Body).Decode(&claims)
+	return au.Query(), resp.StatusCode, claims
+}
+
+// lastErr is the last error the login handlers reported, or nil.
+func (r *rp) lastErr() error {
+	select {
+	case err := <-r.errs:
+		return err
+	default:
+		return nil
+	}
+}
