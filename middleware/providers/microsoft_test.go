@@ -47,7 +47,9 @@ func TestMicrosoftMultiTenant(t *testing.T) {
 	if _, status, _ := r.login("mallory"); status == 200 {
 		t.Error("TestAttackMicrosoftOtherTenant: a user of a tenant outside the allowlist signed in")
 	}
-	op.Set(func(b *oidctest.Behavior) { b.IDTokenClaims = map[string]any{"iss": op.TenantIssuer(contoso), "tid": fabrikam} })
+	op.Set(func(b *oidctest.Behavior) {
+		b.IDTokenClaims = map[string]any{"iss": op.TenantIssuer(contoso), "tid": fabrikam}
+	})
 	if _, status, _ := r.login("mallory"); status == 200 {
 		t.Error("TestAttackMicrosoftIssTidMismatch: iss of one tenant with tid of another signed in")
 	}
