@@ -17,6 +17,7 @@ import (
 	"github.com/lestrrat-go/httprc/v3"
 	"github.com/lestrrat-go/httprc/v3/errsink"
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
+	"golang.org/x/sync/singleflight"
 )
 
 // maxMissBackoff is the longest wait between two key-miss fetches while they
@@ -45,11 +46,13 @@ type keySet struct {
 
 	snap atomic.Pointer[keySnapshot]
 
+	flight singleflight.Group // the key-miss fetch under way, key keyMissFetch
+
 	mu       sync.Mutex // guards what follows, and snapshot rebuilds
-	inflight *refreshCall
-	lastMiss time.Time // start of the last key-miss fetch
-	failures int       // key-miss fetches failed in a row; 0 after a success
-	lastErr  error     // why the last key-miss fetch failed
+	fetching bool       // a key-miss fetch is under way (in flight)
+	lastMiss time.Time  // start of the last key-miss fetch
+	failures int        // key-miss fetches failed in a row; 0 after a success
+	lastErr  error      // why the last key-miss fetch failed
 }
 
 // keySnapshot is the usable keys of one fetched key set.
@@ -60,10 +63,8 @@ type keySnapshot struct {
 	gen   uint64 // bumped on every change; verified-token caches key on it
 }
 
-type refreshCall struct {
-	done chan struct{}
-	err  error
-}
+// keyMissFetch is the key of the key-miss fetch in keySet.flight.
+const keyMissFetch = "jwks"
 
 func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, error) {
 	ctx, stop := context.WithCancel(context.Background())
@@ -172,10 +173,17 @@ func (k *keySet) lookup(ctx context.Context, kid, alg string, wide bool) (*keySn
 // waits for that one) or the last one started too recently: then it returns
 // errRateLimited when that fetch succeeded, and an error naming the failure
 // and the wait when it failed.
+//
+// The fetch is x/sync/singleflight's DoChan: it runs in its own goroutine,
+// and a caller whose ctx ends stops waiting without cancelling it for the
+// others. The rate limit needs to know whether a fetch is under way, so
+// k.fetching says so; DoChan is called and the finished fetch forgotten
+// (Group.Forget) under k.mu, so a caller that sees fetching joins the fetch
+// under way, never one that has ended, and one that does not see it starts a
+// new one.
 func (k *keySet) refresh(ctx context.Context) error {
 	k.mu.Lock()
-	c := k.inflight
-	if c == nil {
+	if !k.fetching {
 		now := time.Now()
 		if wait := k.lastMiss.Add(k.gap()).Sub(now); !k.lastMiss.IsZero() && wait > 0 {
 			err := errRateLimited
@@ -186,35 +194,34 @@ func (k *keySet) refresh(ctx context.Context) error {
 			return err
 		}
 		k.lastMiss = now
-		c = &refreshCall{done: make(chan struct{})}
-		k.inflight = c
-		go k.fetch(c)
+		k.fetching = true
 	}
+	ch := k.flight.DoChan(keyMissFetch, k.fetch)
 	k.mu.Unlock()
 	select {
-	case <-c.done:
-		return c.err
+	case r := <-ch:
+		return r.Err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// fetch runs one refresh, detached from any one request so a caller that
-// gives up does not cancel it for the others.
-func (k *keySet) fetch(c *refreshCall) {
+// fetch runs one refresh, detached from any one request.
+func (k *keySet) fetch() (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), k.timeout)
 	defer cancel()
-	c.err = k.ctrl.Refresh(ctx, k.url)
+	err := k.ctrl.Refresh(ctx, k.url)
 	k.mu.Lock()
-	k.inflight = nil
-	if c.err != nil {
+	defer k.mu.Unlock()
+	k.flight.Forget(keyMissFetch)
+	k.fetching = false
+	if err != nil {
 		k.failures++
-		k.lastErr = c.err
+		k.lastErr = err
 	} else {
 		k.failures, k.lastErr = 0, nil
 	}
-	k.mu.Unlock()
-	close(c.done)
+	return nil, err
 }
 
 // gap is the least time between two key-miss fetches: KeyMissInterval after
