@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -171,11 +172,13 @@ type Transport struct {
 	now     func() time.Time
 	dpop    *dpopSigner // nil unless ClientConfig.DPoPKey
 
+	flight singleflight.Group // the token fetch under way, key tokenFetch
+
 	mu          sync.Mutex
 	token       *cachedToken // the cached token; nil when none
 	renewAt     time.Time    // when the cached token stops being handed out
 	lastRefusal time.Time    // when a 401 last dropped the cached token
-	inflight    *tokenCall   // the fetch under way, if any
+	fetching    bool         // a token fetch is under way (in flight)
 	failures    int          // token requests failed in a row
 	retryAt     time.Time    // no token request before this, after a failure
 	lastErr     error        // why the last token request failed
@@ -196,12 +199,8 @@ const (
 	retryMax = 30 * time.Second
 )
 
-// tokenCall is one fetch that any number of callers wait for.
-type tokenCall struct {
-	done  chan struct{}
-	token *cachedToken
-	err   error
-}
+// tokenFetch is the key of the token fetch in Transport.flight.
+const tokenFetch = "token"
 
 func newTransport(fetch func(context.Context) (*oauth2.Token, error), client *http.Client, base http.RoundTripper, margin, deflife time.Duration) *Transport {
 	client = withTimeout(client)
@@ -272,7 +271,7 @@ func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 		t.mu.Unlock()
 		return tok, nil
 	}
-	if t.inflight == nil && now.Before(t.retryAt) {
+	if !t.fetching && now.Before(t.retryAt) {
 		// Backing off after a failed token request: the cached token while
 		// it has not expired, else the failure, without asking again yet.
 		tok, err, wait := t.token, t.lastErr, t.retryAt.Sub(now)
@@ -285,12 +284,19 @@ func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 	// Past renewAt: a caller whose token has not expired starts the
 	// renewal (when none is under way) and goes on with that token; only
 	// callers without one wait for the renewal.
+	//
+	// The fetch is x/sync/singleflight's DoChan, in its own goroutine. As
+	// for the key refresh (verify/keys.go), t.fetching says one is under
+	// way, for the back-off above, and DoChan and the Forget at the end of
+	// renew run under t.mu: a caller that sees fetching joins the fetch under
+	// way, never one that has ended.
 	valid := t.token
 	if valid != nil && !now.Before(valid.expires) {
 		valid = nil
 	}
-	c := t.inflight
-	if c == nil {
+	var ch <-chan singleflight.Result
+	fetch := func() (any, error) { return t.renew(context.WithoutCancel(ctx)) }
+	if !t.fetching {
 		if err := ctx.Err(); err != nil {
 			// A caller that has given up starts nothing.
 			t.mu.Unlock()
@@ -299,24 +305,28 @@ func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 			}
 			return nil, err
 		}
-		c = &tokenCall{done: make(chan struct{})}
-		t.inflight = c
-		go t.renew(context.WithoutCancel(ctx), c)
+		t.fetching = true
+		ch = t.flight.DoChan(tokenFetch, fetch)
+	} else if valid == nil {
+		ch = t.flight.DoChan(tokenFetch, fetch) // joins the fetch under way
 	}
 	t.mu.Unlock()
 	if valid != nil {
 		return valid, nil
 	}
 	select {
-	case <-c.done:
-		return c.token, c.err
+	case r := <-ch:
+		tok, _ := r.Val.(*cachedToken)
+		return tok, r.Err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// renew fetches a token for a call and caches it.
-func (t *Transport) renew(ctx context.Context, c *tokenCall) {
+// renew fetches a token and caches it. It returns the token for the callers
+// waiting: the new one, or after a failure the current one while it has not
+// expired, else the failure.
+func (t *Transport) renew(ctx context.Context) (*cachedToken, error) {
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, t.client), t.client.Timeout)
 	defer cancel()
 	tok, err := t.fetch(ctx)
@@ -328,7 +338,8 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.inflight = nil
+	t.flight.Forget(tokenFetch)
+	t.fetching = false
 	now := t.now()
 	if err != nil {
 		t.failures++
@@ -337,18 +348,15 @@ func (t *Transport) renew(ctx context.Context, c *tokenCall) {
 		if t.token != nil && now.Before(t.token.expires) {
 			// Renewal ahead of expiry failed: the current token still
 			// works, so callers keep it until it expires or is refused.
-			c.token = t.token
-		} else {
-			c.err = err
+			return t.token, nil
 		}
-	} else {
-		life := tokenLifetime(tok, now, t.deflife)
-		c.token = &cachedToken{token: tok.AccessToken, header: t.scheme() + " " + tok.AccessToken, expires: now.Add(life)}
-		t.token = c.token
-		t.renewAt = renewAt(now, now.Add(life), t.margin)
-		t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil
+		return nil, err
 	}
-	close(c.done)
+	life := tokenLifetime(tok, now, t.deflife)
+	t.token = &cachedToken{token: tok.AccessToken, header: t.scheme() + " " + tok.AccessToken, expires: now.Add(life)}
+	t.renewAt = renewAt(now, now.Add(life), t.margin)
+	t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil
+	return t.token, nil
 }
 
 // drop forgets tok after the API refused it, if it is still the cached

@@ -52,6 +52,12 @@ var errSavePending = errors.New("the refreshed tokens are not saved yet (store u
 // A request presenting a rotated-out refresh token whose successor is due
 // for refresh itself refreshes the successor: the rotated-out token is
 // never sent again.
+//
+// Unlike the token fetch of Transport and the key refresh (verify/keys.go),
+// this single-flight is not x/sync/singleflight: a finished refresh must
+// stay findable for refreshGrace (singleflight forgets a call when it
+// returns), its waiters need two signals (tokens known, tokens saved), and
+// a lookup follows the chain of rotations from key to key.
 func (a *Auth) refreshShared(ctx context.Context, r *http.Request, s *session.Session) (*session.Session, error) {
 	a.mu.Lock()
 	c := a.pending.get(refreshKey(s))
