@@ -31,13 +31,22 @@ func idTokenClaims(s *session.Session) (map[string]any, error) {
 	return c, nil
 }
 
-// setClaims merges set into the session's claims; a nil value deletes.
-func setClaims(s *session.Session, set map[string]any) error {
+// sessionClaims decodes the session's claims (ID token and userinfo).
+func sessionClaims(s *session.Session) (map[string]any, error) {
 	c := map[string]any{}
 	if len(s.Claims) > 0 {
 		if err := json.Unmarshal(s.Claims, &c); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	return c, nil
+}
+
+// setClaims merges set into the session's claims; a nil value deletes.
+func setClaims(s *session.Session, set map[string]any) error {
+	c, err := sessionClaims(s)
+	if err != nil {
+		return err
 	}
 	for k, v := range set {
 		if v == nil {

@@ -34,15 +34,7 @@ func client(op *oidctest.Server) Client {
 // claims as JSON).
 func newRP(t *testing.T, op *oidctest.Server, p Preset) *rp {
 	t.Helper()
-	store, err := session.NewCookieStore([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions, err := session.New(session.Config{Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, prov, err := p.Discover(context.Background(), sessions)
+	cfg, prov, err := p.Discover(context.Background(), newSessions(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +61,20 @@ func newRP(t *testing.T, op *oidctest.Server, p Preset) *rp {
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+// newSessions is a cookie session manager.
+func newSessions(t *testing.T) *session.Manager {
+	t.Helper()
+	store, err := session.NewCookieStore([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := session.New(session.Config{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sessions
 }
 
 // login signs user in and returns the authorization request's query, the

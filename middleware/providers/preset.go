@@ -27,6 +27,10 @@ type Preset struct {
 	// Config is the middleware configuration without Provider and
 	// Sessions, which Discover fills in.
 	Config middleware.Config
+	// EndSession, when set, is a logout endpoint the provider documents
+	// but does not publish in its metadata (AWS Cognito's): Discover adds
+	// it as the end_session_endpoint.
+	EndSession string
 }
 
 // Discover creates the provider (discovering its metadata unless the
@@ -37,6 +41,14 @@ func (p Preset) Discover(ctx context.Context, sessions *session.Manager) (middle
 		return middleware.Config{}, nil, errors.New("providers: sessions is nil")
 	}
 	prov, err := verify.NewProvider(ctx, p.Provider)
+	if err == nil && p.EndSession != "" {
+		md := prov.Metadata()
+		prov.Close()
+		md.EndSessionEndpoint = p.EndSession
+		pc := p.Provider
+		pc.Metadata = &md
+		prov, err = verify.NewProvider(ctx, pc)
+	}
 	if err != nil {
 		return middleware.Config{}, nil, err
 	}
