@@ -18,6 +18,21 @@
 //	REDIS_URL           optional, e.g. redis://127.0.0.1:6379/0: keep sessions
 //	                    in Redis (several replicas, back-channel logout)
 //
+//	OIDC_AUTH_STYLE     basic (default) or post: how the secret is sent
+//	OIDC_FETCH_USERINFO true: merge the userinfo answer into the claims
+//	OIDC_AUTH_PARAMS    extra authorization request parameters, "a=1&b=2"
+//	OIDC_TOKEN_PARAMS   extra token request parameters, "a=1&b=2"
+//
+// "Sign in with …" chooser: each provider of the catalogue
+// (middleware/providers) whose NAME_CLIENT_ID is set gets a button and the
+// routes GET /login/name and GET /callback/name, sharing the session:
+// NAME is GOOGLE (GOOGLE_HD), MICROSOFT (MICROSOFT_TENANT, default common),
+// GITHUB, GITLAB (GITLAB_URL), OKTA (OKTA_DOMAIN, OKTA_AUTH_SERVER), AUTH0
+// (AUTH0_DOMAIN, AUTH0_AUDIENCE) or KEYCLOAK (KEYCLOAK_URL, KEYCLOAK_REALM),
+// each with NAME_CLIENT_SECRET, NAME_REDIRECT_URL (default
+// http://ADDR/callback/name) and the NAME_AUTH_STYLE, NAME_FETCH_USERINFO,
+// NAME_AUTH_PARAMS and NAME_TOKEN_PARAMS above.
+//
 // Routes: GET / (public), GET /login[?return_to=/path], GET /callback,
 // POST /logout, GET /me (the signed-in user's ID-token claims as JSON, or a
 // redirect to login), POST /backchannel-logout (the provider's back-channel
@@ -97,7 +112,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		return err
 	}
 	scopes := strings.Fields(getenv("OIDC_SCOPES"))
-	auth, err := middleware.New(middleware.Config{
+	cfg := middleware.Config{
 		Provider:     provider,
 		ClientID:     clientID,
 		ClientSecret: secret,
@@ -105,14 +120,26 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		Scopes:       scopes,
 		Sessions:     sessions,
 		Logger:       logger,
-	})
+	}
+	if err := providerOptions(getenv, "OIDC", &cfg); err != nil {
+		ln.Close()
+		return err
+	}
+	auth, err := middleware.New(cfg)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", auth.LoggedOut(auth.Optional(http.HandlerFunc(home)))) // LoggedOut checks the state of a return from RP-initiated logout
+	choices, closeCatalogue, err := mountCatalogue(dctx, mux, getenv, base, sessions, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeCatalogue()
+	home := homeHandler(choices)
+	mux.Handle("GET /{$}", auth.LoggedOut(auth.Optional(home))) // LoggedOut checks the state of a return from RP-initiated logout
 	mux.HandleFunc("GET /login", auth.Login)
 	mux.HandleFunc("GET /callback", auth.Callback)
 	mux.HandleFunc("POST /logout", auth.Logout)
@@ -172,16 +199,25 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}
 button,a.button{font:inherit;padding:.5rem 1rem;border:1px solid #345;border-radius:4px;background:#246;color:#fff;text-decoration:none;cursor:pointer}</style>
 </head><body><h1>Gatehouse example</h1>
-{{if .}}<p id="status">Signed in as <strong id="user">{{.}}</strong>.</p>
+{{if .User}}<p id="status">Signed in as <strong id="user">{{.User}}</strong>.</p>
 <p><a href="/me">See your claims</a></p>
 <form method="post" action="/logout"><button id="logout" type="submit">Sign out</button></form>
 {{else}}<p id="status">You are not signed in.</p>
-<p><a class="button" id="login" href="/login?return_to=/me">Sign in</a></p>{{end}}
+<p><a class="button" id="login" href="/login?return_to=/me">Sign in</a></p>
+{{range .Choices}}<p><a class="button" id="login-{{.Name}}" href="/login/{{.Name}}?return_to=/me">Sign in with {{.Label}}</a></p>
+{{end}}{{end}}
 </body></html>
 `))
 
-// home is public; it shows who is signed in, if anyone.
-func home(w http.ResponseWriter, r *http.Request) {
+// homeHandler is the public home page: who is signed in, if anyone, or
+// the sign-in buttons, one per configured catalogue provider after the
+// OIDC_ISSUER one.
+func homeHandler(choices []choice) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { home(w, r, choices) })
+}
+
+// home writes the home page.
+func home(w http.ResponseWriter, r *http.Request, choices []choice) {
 	var user string
 	if s, ok := middleware.Session(r.Context()); ok {
 		var c struct {
@@ -195,7 +231,10 @@ func home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = homePage.Execute(w, user)
+	_ = homePage.Execute(w, struct {
+		User    string
+		Choices []choice
+	}{user, choices})
 }
 
 // me answers with the signed-in user's ID-token claims.

@@ -126,9 +126,13 @@ func TestWebappRejectsBadEnv(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	for name, env := range map[string]map[string]string{
-		"no client id":      {"OIDC_ISSUER": op.URL},
-		"short session key": {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "SESSION_KEY": "abcd"},
-		"non-hex key":       {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "SESSION_KEY": "zz"},
+		"no client id":        {"OIDC_ISSUER": op.URL},
+		"short session key":   {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "SESSION_KEY": "abcd"},
+		"non-hex key":         {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "SESSION_KEY": "zz"},
+		"bad auth style":      {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "OIDC_AUTH_STYLE": "jwt"},
+		"bad userinfo flag":   {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "OIDC_FETCH_USERINFO": "yes"},
+		"reserved param":      {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "OIDC_AUTH_PARAMS": "state=x"},
+		"okta without domain": {"OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": "x", "OKTA_CLIENT_ID": "y"},
 	} {
 		env["ADDR"] = "127.0.0.1:0"
 		if err := run(t.Context(), func(k string) string { return env[k] }, io.Discard, nil); err == nil {
