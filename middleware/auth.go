@@ -90,6 +90,11 @@ type Config struct {
 	// ClientKey signs the client assertions when AuthStyle is
 	// PrivateKeyJWT; ClientSecret is then not needed and never sent.
 	ClientKey ClientKey
+	// ClientSecretFunc, when set, gives the client secret for each token,
+	// revocation and pushed authorization request instead of ClientSecret:
+	// for a secret that changes, as Sign in with Apple's
+	// (AppleClientSecret). AuthStyle must be ClientSecretPost.
+	ClientSecretFunc func() (string, error)
 
 	// RedirectURL is the callback URL registered at the provider, e.g.
 	// "https://app.example.com/callback": https, or plain http on a
@@ -225,7 +230,7 @@ type Auth struct {
 	md       verify.Metadata
 	client   *http.Client
 	tokens   *http.Client // client, adding client assertions under PrivateKeyJWT
-	assert   *assertion   // nil unless PrivateKeyJWT
+	formAuth formAuth     // PrivateKeyJWT's or ClientSecretFunc's; nil otherwise
 	log      *slog.Logger
 	openid   bool
 	par      bool // pushed authorization requests (RFC 9126)
@@ -303,10 +308,21 @@ func New(c Config) (*Auth, error) {
 		a.client = c.Provider.HTTPClient()
 	}
 	a.client = withTimeout(a.client)
-	if a.assert, err = newAssertion("Config", c.AuthStyle, c.ClientKey, c.ClientID, a.md.TokenEndpoint); err != nil {
+	as, err := newAssertion("Config", c.AuthStyle, c.ClientKey, c.ClientID, a.md.TokenEndpoint)
+	switch {
+	case err != nil:
 		return nil, err
+	case as != nil:
+		a.formAuth = as.authenticate
+	case c.ClientSecretFunc != nil && c.AuthStyle != ClientSecretPost:
+		return nil, errors.New("middleware: Config.ClientSecretFunc needs AuthStyle ClientSecretPost")
+	case c.ClientSecretFunc != nil:
+		a.formAuth = secretAuth(c.ClientID, c.ClientSecretFunc)
 	}
-	a.tokens = a.assert.wrap(a.client)
+	a.tokens = a.client
+	if a.formAuth != nil {
+		a.tokens = withFormAuth(a.client, a.formAuth)
+	}
 	a.oauth = oauth2.Config{
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret,

@@ -76,7 +76,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := a.oauth.Exchange(a.ctx(r.Context()), code, opts...)
 	if err != nil {
-		a.providerFailed(w, r, a.c.AuthStyle.explain(redact(providerError(err), a.c.ClientSecret)))
+		a.providerFailed(w, r, a.c.AuthStyle.explain(redact(providerError(err), a.secret())))
 		return
 	}
 	s, err := a.sessionFrom(r.Context(), tok, f.Nonce)

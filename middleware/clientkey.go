@@ -82,7 +82,7 @@ func newAssertion(field string, style AuthStyle, k ClientKey, clientID, tokenURL
 // jti, iat now and exp a minute later.
 func (a *assertion) sign() (string, error) {
 	now := a.now()
-	c, _ := json.Marshal(struct {
+	return a.jwt(a.header, struct {
 		Iss string `json:"iss"`
 		Sub string `json:"sub"`
 		Aud string `json:"aud"`
@@ -90,8 +90,16 @@ func (a *assertion) sign() (string, error) {
 		IAT int64  `json:"iat"`
 		Exp int64  `json:"exp"`
 	}{a.clientID, a.clientID, a.aud, rand.Text(), now.Unix(), now.Add(assertionLifetime).Unix()})
-	input := a.header + "." + base64.RawURLEncoding.EncodeToString(c)
-	sig, err := a.signature([]byte(input))
+}
+
+// jwt signs claims under header (base64url) as a compact JWS.
+func (k *jwsKey) jwt(header string, claims any) (string, error) {
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	input := header + "." + base64.RawURLEncoding.EncodeToString(c)
+	sig, err := k.signature([]byte(input))
 	if err != nil {
 		return "", err
 	}
@@ -121,18 +129,28 @@ func (a *assertion) wrap(c *http.Client) *http.Client {
 	if a == nil {
 		return c
 	}
+	return withFormAuth(c, a.authenticate)
+}
+
+// formAuth sets a token request's client authentication in its form.
+type formAuth func(form url.Values) error
+
+// withFormAuth returns a copy of c whose form posts are authenticated by f
+// each, as they go out.
+func withFormAuth(c *http.Client, f formAuth) *http.Client {
 	cc := *c
 	base := cc.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	cc.Transport = &assertingTransport{a: a, base: base}
+	cc.Transport = &assertingTransport{auth: f, base: base}
 	return &cc
 }
 
-// assertingTransport adds a fresh client assertion to each form POST.
+// assertingTransport authenticates each form POST anew: a fresh client
+// assertion, or the current client secret.
 type assertingTransport struct {
-	a    *assertion
+	auth formAuth
 	base http.RoundTripper
 }
 
@@ -153,7 +171,7 @@ func (t *assertingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil || len(b) > maxTokenForm {
 		return nil, errors.New("middleware: a token request's form could not be read back to add the client assertion")
 	}
-	if err := t.a.authenticate(form); err != nil {
+	if err := t.auth(form); err != nil {
 		return nil, err
 	}
 	body := form.Encode()

@@ -71,7 +71,7 @@ func (a *Auth) pushAuthorizationRequest(ctx context.Context, params url.Values) 
 		if json.Unmarshal(body, &e) == nil && e.Code != "" {
 			pe.Code, pe.Description = printable(e.Code, 64), e.Description
 		}
-		return "", redact(pe, a.c.ClientSecret)
+		return "", redact(pe, a.secret())
 	}
 	var ans parAnswer
 	if err := json.Unmarshal(body, &ans); err != nil || ans.RequestURI == "" || ans.ExpiresIn <= 0 {
@@ -87,14 +87,14 @@ func (a *Auth) postAuthenticated(ctx context.Context, endpoint string, form url.
 	if form == nil {
 		form = url.Values{}
 	}
-	switch a.c.AuthStyle {
-	case ClientSecretPost:
-		form.Set("client_id", a.c.ClientID)
-		form.Set("client_secret", a.c.ClientSecret)
-	case PrivateKeyJWT:
-		if err := a.assert.authenticate(form); err != nil {
+	switch {
+	case a.formAuth != nil:
+		if err := a.formAuth(form); err != nil {
 			return nil, err
 		}
+	case a.c.AuthStyle == ClientSecretPost:
+		form.Set("client_id", a.c.ClientID)
+		form.Set("client_secret", a.c.ClientSecret)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {

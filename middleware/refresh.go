@@ -243,7 +243,7 @@ func (a *Auth) refresh(ctx context.Context, s *session.Session) (*session.Sessio
 	ts := a.oauth.TokenSource(a.ctx(ctx), &oauth2.Token{RefreshToken: s.RefreshToken})
 	tok, err := ts.Token()
 	if err != nil {
-		return nil, a.c.AuthStyle.explain(redact(providerError(err), a.c.ClientSecret))
+		return nil, a.c.AuthStyle.explain(redact(providerError(err), a.secret()))
 	}
 	if err := checkTokenType(tok, "Bearer"); err != nil {
 		return nil, err
