@@ -28,15 +28,19 @@ func TestGoogle(t *testing.T) {
 	if _, status, _ := r.login("alice"); status != 200 {
 		t.Errorf("issuer %q: %d (%v)", alias, status, r.lastErr())
 	}
-	op.Set(func(b *oidctest.Behavior) { b.IDTokenClaims = map[string]any{"iss": "https://" + alias} })
-	if _, status, _ := r.login("alice"); status == 200 {
-		t.Error("another issuer spelling accepted")
-	}
+	t.Run("AttackOtherIssuerSpelling", func(t *testing.T) {
+		op.Set(func(b *oidctest.Behavior) { b.IDTokenClaims = map[string]any{"iss": "https://" + alias} })
+		if _, status, _ := r.login("alice"); status == 200 {
+			t.Error("another issuer spelling accepted")
+		}
+	})
 	op.Set(func(b *oidctest.Behavior) { b.IDTokenClaims = nil })
 	for _, user := range []string{"mallory", "bob"} { // another domain; a consumer account (no hd)
-		if _, status, _ := r.login(user); status != 403 {
-			t.Errorf("TestAttackGoogleHostedDomain %s: %d, want 403", user, status)
-		}
+		t.Run("AttackHostedDomain/"+user, func(t *testing.T) {
+			if _, status, _ := r.login(user); status != 403 {
+				t.Errorf("%s: %d, want 403", user, status)
+			}
+		})
 	}
 }
 
