@@ -68,7 +68,8 @@ type Manager struct {
 
 // New checks c and returns a Manager.
 func New(c Config) (*Manager, error) {
-	if c.Store == nil {
+	if cs, ok := c.Store.(*CookieStore); c.Store == nil || ok && cs == nil {
+		// A nil *CookieStore: what NewCookieStore returns with its error.
 		return nil, errors.New("session: Config.Store is nil")
 	}
 	m := &Manager{store: c.Store, name: c.Name, idle: c.IdleTimeout, abs: c.AbsoluteTimeout,
