@@ -9,9 +9,9 @@ import (
 )
 
 // TestAttackLogoutTokenRefusals: each rule of a logout token (Back-Channel
-// Logout 1.0 §2.4, §2.6) refuses on its own: an ID token's typ, no iat, an
-// iat a second past LogoutTokenMaxAge and the leeway (the edge itself
-// passes), neither sub nor sid, no jti, no events.
+// Logout 1.0 §2.4, §2.6) refuses on its own: an ID token's typ, another
+// client's audience, no iat, an iat a second past LogoutTokenMaxAge and the
+// leeway (the edge itself passes), neither sub nor sid, no jti, no events.
 func TestAttackLogoutTokenRefusals(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
 	const leeway = 10 * time.Second
@@ -27,6 +27,7 @@ func TestAttackLogoutTokenRefusals(t *testing.T) {
 		{"an ID token's typ", map[string]any{"typ": "id_token+jwt"}, nil, "typ"},
 		{"typ JWT", map[string]any{"typ": "JWT"}, nil, "typ"},
 		{"no typ", map[string]any{"typ": nil}, nil, ""},
+		{"another client's token", logout, func(c map[string]any) { c["aud"] = "other-client" }, "aud"},
 		{"no iat", logout, func(c map[string]any) { delete(c, "iat") }, "iat claim is missing"},
 		{"iat at the edge", logout, func(c map[string]any) { c["iat"] = edge.Unix() }, ""},
 		{"iat a second past the edge", logout, func(c map[string]any) { c["iat"] = edge.Add(-time.Second).Unix() }, "older than"},
