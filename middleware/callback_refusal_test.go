@@ -104,21 +104,45 @@ func TestAttackRefusedCallbackDoesNothing(t *testing.T) {
 	}
 }
 
-// TestAttackPlainOAuthUserWithoutSubject: a plain OAuth 2.0 login whose
-// user API answers no stable ID (the SubjectClaim) is refused: a session
-// without a subject would be everyone's.
-func TestAttackPlainOAuthUserWithoutSubject(t *testing.T) {
-	op := oidctest.NewServer()
-	defer op.Close()
+// plainOAuthProvider is op as a plain OAuth 2.0 provider (GitHub style): no
+// ID tokens, the user from the userinfo endpoint.
+func plainOAuthProvider(t *testing.T, op *oidctest.Server) appOpt {
+	t.Helper()
 	op.Set(func(b *oidctest.Behavior) { b.OmitIDToken = true })
 	md := verify.Metadata{AuthorizationEndpoint: op.URL + "/authorize", TokenEndpoint: op.URL + "/token", UserinfoEndpoint: op.URL + "/userinfo"}
 	p, err := verify.NewProvider(t.Context(), verify.ProviderConfig{Issuer: "https://github.example", Metadata: &md})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} }
+}
+
+// TestAttackLoginTokenTypeNotBearer: a login whose token response is not a
+// bearer token (token_type DPoP: bound to a key this app does not hold) is
+// refused, even when nothing else (no ID token here) would catch it.
+func TestAttackLoginTokenTypeNotBearer(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	a, logins := hookedApp(t, op, plainOAuthProvider(t, op))
+	body := `{"access_token":"` + op.AccessToken("octocat", "api") + `","token_type":"DPoP","expires_in":3600}`
+	op.Set(func(b *oidctest.Behavior) { b.TokenBody = body })
+	b := newBrowser(t)
+	w := callbackDirect(t, a, b, callbackURL(t, a, "octocat", b.startLogin(a, "/me")))
+	if w.Code < 400 || logins.Load() != 0 {
+		t.Errorf("token_type DPoP: %d, %d logins; want refused", w.Code, logins.Load())
+	}
+}
+
+// TestAttackPlainOAuthUserWithoutSubject: a plain OAuth 2.0 login whose
+// user API answers no stable ID (the SubjectClaim) is refused: a session
+// without a subject would be everyone's.
+func TestAttackPlainOAuthUserWithoutSubject(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	plain := plainOAuthProvider(t, op)
 	for body, ok := range map[string]bool{`{"name":"Octo Cat"}`: false, `{"sub":"","name":"x"}`: false, `{"sub":12345}`: true, `{"sub":"octocat"}`: true} {
 		op.Set(func(b *oidctest.Behavior) { b.UserinfoBody = body })
-		a, logins := hookedApp(t, op, func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} })
+		a, logins := hookedApp(t, op, plain)
 		b := newBrowser(t)
 		w := callbackDirect(t, a, b, callbackURL(t, a, "octocat", b.startLogin(a, "/me")))
 		if got := w.Code == http.StatusFound && logins.Load() == 1; got != ok {
