@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
 	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/verify"
 )
 
 // interopClientKeyID is the kid of the client's key at oidc-provider.
@@ -125,5 +127,39 @@ func TestInteropPrivateKeyJWTClientCredentials(t *testing.T) {
 	var pe *middleware.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
 		t.Errorf("a client with another key: %v, want invalid_client", err)
+	}
+}
+
+// TestInteropPrivateKeyJWTIntrospection: at oidc-provider with the client
+// registered for private_key_jwt only, an Introspector authenticating by
+// assertion accepts the opaque token the client got the same way.
+func TestInteropPrivateKeyJWTIntrospection(t *testing.T) {
+	interopNode(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	signing, _ := rsa.GenerateKey(rand.Reader, 2048)
+	op := startNodeOP(t, opOptions{appURL: "http://127.0.0.1:1", atTTL: 300, clientKey: key,
+		env: []string{"AT_FORMAT=opaque"}}, signing)
+	p, err := verify.Discover(context.Background(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	tr, err := middleware.NewTransport(middleware.ClientConfig{Provider: p, ClientID: interopClientID, Scopes: []string{"api:read"},
+		EndpointParams: url.Values{"resource": {interopResource}}, AuthStyle: middleware.PrivateKeyJWT, ClientKey: clientKeyFor(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tr.Token(context.Background())
+	if err != nil {
+		t.Fatalf("client credentials: %v", err)
+	}
+	in, err := verify.NewIntrospector(verify.IntrospectionConfig{Provider: p, ClientID: interopClientID, Audiences: []string{interopResource},
+		AuthMethod: "private_key_jwt", ClientKey: key, ClientKeyID: interopClientKeyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := in.Verify(context.Background(), raw)
+	if err != nil || tok.ClientID != interopClientID {
+		t.Fatalf("introspection with private_key_jwt at oidc-provider: %v %+v", err, tok)
 	}
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,8 +37,16 @@ type IntrospectionConfig struct {
 
 	// AuthMethod is "client_secret_basic" (the default: HTTP Basic with the
 	// ID and secret form-encoded first, RFC 6749 §2.3.1) or
-	// "client_secret_post" (both in the form body).
+	// "client_secret_post" (both in the form body), or "private_key_jwt"
+	// (RFC 7523 §2.2): no secret, a JWT signed with ClientKey in each
+	// request, its aud the provider's token endpoint (else its issuer).
 	AuthMethod string
+
+	// ClientKey and ClientKeyID (its kid, optional) sign the
+	// private_key_jwt assertions: RSA of at least 2048 bits (RS256),
+	// ECDSA (ES256/384/512 by curve) or Ed25519 (EdDSA).
+	ClientKey   crypto.Signer
+	ClientKeyID string
 
 	// Audiences lists the accepted "aud" values: an active token passes
 	// when its aud contains at least one of them, as in Config.
@@ -103,6 +112,7 @@ type Introspector struct {
 	clientID     string
 	clientSecret string
 	post         bool
+	assertion    *clientAssertion // private_key_jwt; nil otherwise
 	audiences    []string
 	skipAud      bool
 	requireJWT   bool
@@ -120,8 +130,8 @@ func NewIntrospector(c IntrospectionConfig) (*Introspector, error) {
 	if c.Provider == nil {
 		return nil, errors.New("verify: IntrospectionConfig.Provider is nil")
 	}
-	if c.ClientID == "" || c.ClientSecret == "" {
-		return nil, errors.New("verify: IntrospectionConfig needs ClientID and ClientSecret")
+	if c.ClientID == "" || (c.ClientSecret == "" && c.AuthMethod != "private_key_jwt") {
+		return nil, errors.New("verify: IntrospectionConfig needs ClientID and ClientSecret (or AuthMethod private_key_jwt)")
 	}
 	in := &Introspector{
 		endpoint: c.Endpoint, issuer: c.Provider.Issuer(), clientID: c.ClientID,
@@ -140,8 +150,18 @@ func NewIntrospector(c IntrospectionConfig) (*Introspector, error) {
 	case "", "client_secret_basic":
 	case "client_secret_post":
 		in.post = true
+	case "private_key_jwt":
+		aud := c.Provider.md.TokenEndpoint
+		if aud == "" {
+			aud = c.Provider.Issuer()
+		}
+		var err error
+		if in.assertion, err = newClientAssertion(c.ClientKey, c.ClientKeyID, c.ClientID, aud); err != nil {
+			return nil, err
+		}
+		in.post = true
 	default:
-		return nil, fmt.Errorf("verify: unknown IntrospectionConfig.AuthMethod %q (client_secret_basic or client_secret_post)", c.AuthMethod)
+		return nil, fmt.Errorf("verify: unknown IntrospectionConfig.AuthMethod %q (client_secret_basic, client_secret_post or private_key_jwt)", c.AuthMethod)
 	}
 	if in.endpoint == "" {
 		in.endpoint = c.Provider.md.IntrospectionEndpoint

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -28,7 +29,12 @@ const (
 // judged.
 func (in *Introspector) ask(ctx context.Context, raw string) ([]byte, error) {
 	form := url.Values{"token": {raw}, "token_type_hint": {"access_token"}}
-	if in.post {
+	switch {
+	case in.assertion != nil:
+		if err := in.assertion.authenticate(form, time.Now()); err != nil {
+			return nil, fmt.Errorf("%w: signing the client assertion: %w", ErrUnavailable, err)
+		}
+	case in.post:
 		form.Set("client_id", in.clientID)
 		form.Set("client_secret", in.clientSecret)
 	}
