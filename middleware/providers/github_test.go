@@ -3,7 +3,9 @@ package providers
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -56,5 +58,29 @@ func TestGitHub(t *testing.T) {
 	r := newRP(t, op, github(client(op), md, githubAPI(t, op, `{"message":"oops"}`)))
 	if _, status, _ := r.login("alice"); status == 200 {
 		t.Error("an unreadable /user/emails answer let the login through")
+	}
+}
+
+// A GitHub App's expiring user tokens (expires_in 8 hours, a refresh
+// token, form-encoded like every GitHub answer) are refreshed once the
+// access token is due.
+func TestGitHubAppExpiringTokens(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) {
+		b.OmitIDToken, b.FormEncodedTokenResponse, b.AccessTokenTTL = true, true, 8*time.Hour
+	})
+	op.SetUser("alice", map[string]any{"id": 583231})
+	md := verify.Metadata{Issuer: op.URL, AuthorizationEndpoint: op.URL + "/authorize", TokenEndpoint: op.URL + "/token", UserinfoEndpoint: op.URL + "/userinfo"}
+	p := github(client(op), md, githubAPI(t, op, `[]`))
+	var skew atomic.Int64
+	p.Config.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	r := newRP(t, op, p)
+	if _, status, _ := r.login("alice"); status != 200 {
+		t.Fatalf("login: %d (%v)", status, r.lastErr())
+	}
+	skew.Store(int64(9 * time.Hour))
+	if status := r.me(); status != 200 || op.Count("token:refresh_token") != 1 {
+		t.Errorf("after 9 hours: /me %d, %d refreshes (%v)", status, op.Count("token:refresh_token"), r.lastErr())
 	}
 }

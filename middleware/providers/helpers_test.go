@@ -23,6 +23,7 @@ type rp struct {
 	srv  *httptest.Server
 	cfg  middleware.Config
 	errs chan error
+	c    *http.Client // the browser of the last login
 }
 
 // client is the test provider's default client, registered as a user would.
@@ -84,6 +85,7 @@ func (r *rp) login(user string) (authz url.Values, status int, claims map[string
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r.c = c
 	get := func(u string) *http.Response {
 		r.t.Helper()
 		req, _ := http.NewRequest("GET", u, nil)
@@ -114,6 +116,19 @@ func (r *rp) login(user string) (authz url.Values, status int, claims map[string
 	defer resp.Body.Close()
 	_ = json.NewDecoder(resp.Body).Decode(&claims)
 	return au.Query(), resp.StatusCode, claims
+}
+
+// me is the status of /me for the browser of the last login.
+func (r *rp) me() int {
+	r.t.Helper()
+	req, _ := http.NewRequest("GET", r.srv.URL+"/me", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := r.c.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // lastErr is the last error the login handlers reported, or nil.
