@@ -238,3 +238,15 @@ func TestPrivateKeyJWTRefusedNamesMethod(t *testing.T) {
 		t.Errorf("PrivateKeyJWT.String() = %q", s)
 	}
 }
+
+// TestPrivateKeyJWTExchangeClient: the token-exchange client authenticates
+// by assertion (the provider knows only the client's key).
+func TestPrivateKeyJWTExchangeClient(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	x := newExchangeAPIs(t, middleware.ExchangeConfig{Scopes: []string{"read"},
+		AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: key}})
+	x.op.AddClient(oidctest.Client{ID: x.op.ClientID, PublicKey: key.Public()})
+	if code, body := x.call(t, x.op.AccessToken("alice", "api-a", "read")); code != 200 || body != "alice api-b read" {
+		t.Fatalf("%d %q", code, body)
+	}
+}
