@@ -117,6 +117,28 @@ func plainOAuthProvider(t *testing.T, op *oidctest.Server) appOpt {
 	return func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} }
 }
 
+// TestAttackUserinfoUnreachable: a login whose userinfo endpoint does not
+// answer at all (connection refused) fails with an error page, no session,
+// never a panic.
+func TestAttackUserinfoUnreachable(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	md := verify.Metadata{AuthorizationEndpoint: op.URL + "/authorize", TokenEndpoint: op.URL + "/token", UserinfoEndpoint: dead.URL + "/userinfo"}
+	p, err := verify.NewProvider(t.Context(), verify.ProviderConfig{Issuer: "https://github.example", Metadata: &md})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.Set(func(b *oidctest.Behavior) { b.OmitIDToken = true })
+	a, logins := hookedApp(t, op, func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} })
+	b := newBrowser(t)
+	w := callbackDirect(t, a, b, callbackURL(t, a, "octocat", b.startLogin(a, "/me")))
+	if w.Code < 500 || logins.Load() != 0 {
+		t.Errorf("userinfo unreachable: %d, %d logins; want a 5xx and none", w.Code, logins.Load())
+	}
+}
+
 // TestAttackLoginTokenTypeNotBearer: a login whose token response is not a
 // bearer token (token_type DPoP: bound to a key this app does not hold) is
 // refused, even when nothing else (no ID token here) would catch it.

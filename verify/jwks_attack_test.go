@@ -56,6 +56,7 @@ func TestAttackJWKSMalformedEntries(t *testing.T) {
 		`["kty","RSA"]`:           false,
 		`"RSA"`:                   false,
 		`{"kty":5,"kid":"k"}`:     false,
+		`{"kty":"OKP","crv":"X25519","kid":"x","x":"` + b64(make([]byte, 32)) + `"}`: false,
 	} {
 		set, err := parseJWKS([]byte(`{"keys":[`+entry+`]}`), "test", log)
 		if err != nil {
