@@ -22,14 +22,14 @@ import (
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
-// keyedProvider is an oidctest provider whose default client also has key's
-// public key registered: it takes client_secret_* and private_key_jwt, and
-// refuses a request carrying both a secret and an assertion.
+// keyedProvider is an oidctest provider whose default client is registered
+// with key's public key and no secret: it authenticates by private_key_jwt
+// only, and refuses a request carrying a secret besides the assertion.
 func keyedProvider(t *testing.T, key crypto.Signer) *oidctest.Server {
 	t.Helper()
 	op := oidctest.NewServer()
 	t.Cleanup(op.Close)
-	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: op.ClientSecret, PublicKey: key.Public()})
+	op.AddClient(oidctest.Client{ID: op.ClientID, PublicKey: key.Public()})
 	return op
 }
 
@@ -51,8 +51,9 @@ func jwtParts(t *testing.T, raw string) (header, claims map[string]any) {
 
 // TestPrivateKeyJWTLogin: with PrivateKeyJWT the code exchange, the
 // refresh, the pushed authorization request and the revocation at logout
-// all authenticate by assertion. The provider refuses a request that also
-// carries the secret, so success shows the secret was never sent.
+// all authenticate by assertion. The provider knows only the key and refuses
+// a request that also carries the secret (still configured), so success
+// shows the assertion was used and the secret never sent.
 func TestPrivateKeyJWTLogin(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	op := keyedProvider(t, key)
@@ -135,11 +136,14 @@ func TestPrivateKeyJWTClientCredentials(t *testing.T) {
 // assertion too.
 func TestPrivateKeyJWTRefreshClient(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	op := keyedProvider(t, key)
+	op := oidctest.NewServer()
+	t.Cleanup(op.Close)
+	rt := provisionRefreshToken(t, op) // with the secret; from here on the client has only its key
+	op.AddClient(oidctest.Client{ID: op.ClientID, PublicKey: key.Public()})
 	api := newM2MAPI(t, op)
 	ck := middleware.ClientKey{Signer: key}
 	rc, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		RefreshToken: provisionRefreshToken(t, op), OnRotate: func(context.Context, string) error { return nil },
+		RefreshToken: rt, OnRotate: func(context.Context, string) error { return nil },
 		AuthStyle: middleware.PrivateKeyJWT, ClientKey: ck})
 	if err != nil {
 		t.Fatal(err)
