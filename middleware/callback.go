@@ -84,6 +84,9 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 		a.providerFailed(w, r, err)
 		return
 	}
+	if a.c.FormPost && q.Has("user") {
+		addPostedName(s, q.Get("user")) // Sign in with Apple's first authorization
+	}
 	if a.c.AfterLogin != nil {
 		if err := a.c.AfterLogin(r.Context(), s); err != nil {
 			a.fail(w, r, &AuthError{Status: http.StatusForbidden, Code: "access_denied",
