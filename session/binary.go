@@ -191,6 +191,13 @@ func (s *Session) setExtra(v []byte) error {
 		return errBinary
 	}
 	v = v[n:]
+	if count == 0 {
+		// No pairs is no Extra, as MarshalBinary leaves an empty one out.
+		if len(v) != 0 {
+			return errBinary
+		}
+		return nil
+	}
 	s.Extra = make(map[string]string, count)
 	next := func() (string, bool) {
 		l, n := binary.Uvarint(v)
