@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gatehouse-go/gatehouse/session/internal/redisserver"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 	"github.com/gatehouse-go/gatehouse/session/storetest"
@@ -19,7 +20,7 @@ func TestConformance(t *testing.T) {
 // A 3-node Redis Cluster: every command is on one key, or a pipeline of
 // such commands, so nothing is cross-slot.
 func TestConformanceCluster(t *testing.T) {
-	rdb := client(t, redistest.Cluster(t, 3)...)
+	rdb := client(t, redisserver.Cluster(t, 3)...)
 	if _, ok := rdb.(*redis.ClusterClient); !ok {
 		t.Fatalf("UniversalClient over 3 addresses is a %T, want *redis.ClusterClient", rdb)
 	}

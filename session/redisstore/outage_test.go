@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/session/internal/redisserver"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 )
@@ -58,7 +59,7 @@ func TestRedisStopped(t *testing.T) {
 // context deadlines; its own read timeout is 3 s). After SIGCONT the data
 // is there.
 func TestRedisHung(t *testing.T) {
-	srv := redistest.Start(t)
+	srv := redisserver.Start(t)
 	rdb := client(t, srv.Addr)
 	w := watchCommands(rdb)
 	const timeout = 300 * time.Millisecond

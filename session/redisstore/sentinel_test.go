@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/session/internal/redisserver"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 	"github.com/gatehouse-go/gatehouse/session/storetest"
@@ -24,7 +25,7 @@ func TestSentinelFailover(t *testing.T) {
 	master := redistest.Start(t)
 	mhost, mport, _ := strings.Cut(master.Addr, ":")
 	replica := redistest.Start(t, "--replicaof", mhost, mport)
-	sentinel := redistest.Sentinel(t, "gatehouse", master.Addr)
+	sentinel := redisserver.Sentinel(t, "gatehouse", master.Addr)
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{MasterName: "gatehouse", Addrs: []string{sentinel.Addr},
 		DialTimeout: 300 * time.Millisecond, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { rdb.Close() })

@@ -1,4 +1,4 @@
-package redistest
+package redisserver
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ import (
 // to redis.NewUniversalClient (MasterName set makes a failover client).
 func Sentinel(t testing.TB, master, masterAddr string) *Server {
 	t.Helper()
-	bin := Binary(t, "redis-server")
+	bin := binary(t, "redis-server")
 	host, port, ok := strings.Cut(masterAddr, ":")
 	if !ok {
 		t.Fatalf("redistest: master address %q is not host:port", masterAddr)

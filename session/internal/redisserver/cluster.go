@@ -1,4 +1,4 @@
-package redistest
+package redisserver
 
 import (
 	"os/exec"
@@ -14,7 +14,7 @@ import (
 // redis.NewClusterClient.
 func Cluster(t testing.TB, n int) []string {
 	t.Helper()
-	cli := Binary(t, "redis-cli")
+	cli := binary(t, "redis-cli")
 	var nodes []*Server
 	var addrs []string
 	for range n {
