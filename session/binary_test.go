@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // full returns a Session with every field set, found by reflection, so a
@@ -132,7 +134,7 @@ func TestCookieFromJSONVersionStillLoads(t *testing.T) {
 	old := &Session{ID: "old-id", Subject: "alice", AccessToken: "at", Expiry: now.Add(time.Hour), Created: now, LastSeen: now,
 		Claims: json.RawMessage(`{"sub":"alice"}`), Extra: map[string]string{"k": "v"}}
 	js, _ := json.Marshal(old)
-	plain, err := frame(map[any]any{ValueKey: json.RawMessage(js)}, now.Add(time.Hour))
+	plain, err := frame(map[any]any{stores.ValueKey: json.RawMessage(js)}, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

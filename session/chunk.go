@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/sessions"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // maxCookieBytes bounds one Set-Cookie (name, value and attributes), under
@@ -23,7 +25,7 @@ const maxCookieBytes = 4000
 // chunkSize is how many value bytes each chunk of a session called name
 // may hold, so that its whole Set-Cookie stays under maxCookieBytes.
 func chunkSize(name string, opts *sessions.Options, maxChunks int) (int, error) {
-	probe := NewCookie(chunkName(name, maxChunks-1), "", opts).String()
+	probe := stores.NewCookie(chunkName(name, maxChunks-1), "", opts).String()
 	size := maxCookieBytes - len(probe) - len(strconv.Itoa(maxChunks)) - 1
 	if size < 512 {
 		return 0, errors.New("session: the cookie's name and attributes leave no room for a value")
@@ -47,7 +49,7 @@ func writeChunks(w http.ResponseWriter, r *http.Request, name, enc string, opts 
 		if i == 0 {
 			part = strconv.Itoa(n) + "." + part
 		}
-		http.SetCookie(w, NewCookie(chunkName(name, i), part, opts))
+		http.SetCookie(w, stores.NewCookie(chunkName(name, i), part, opts))
 	}
 	deleteChunks(w, r, name, opts, n)
 	return nil
@@ -57,13 +59,13 @@ func writeChunks(w http.ResponseWriter, r *http.Request, name, enc string, opts 
 // when a chunk is missing or the count is malformed or over maxChunks. The
 // Cookie header is scanned once; the first cookie of a name wins.
 func readChunks(r *http.Request, name string, maxChunks int) (string, bool) {
-	var small [DefaultMaxChunks]string
+	var small [defaultMaxChunks]string
 	parts := small[:0]
 	if maxChunks > len(small) {
 		parts = make([]string, 0, maxChunks)
 	}
 	parts = parts[:maxChunks]
-	var found [DefaultMaxChunks]bool
+	var found [defaultMaxChunks]bool
 	seen := found[:]
 	if maxChunks > len(found) {
 		seen = make([]bool, maxChunks)
@@ -110,7 +112,7 @@ func deleteChunks(w http.ResponseWriter, r *http.Request, name string, opts *ses
 	del.MaxAge = -1
 	for _, c := range r.Cookies() {
 		if i, ok := chunkIndex(name, c.Name); ok && i >= from {
-			http.SetCookie(w, NewCookie(c.Name, "", &del))
+			http.SetCookie(w, stores.NewCookie(c.Name, "", &del))
 		}
 	}
 }

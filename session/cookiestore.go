@@ -8,15 +8,14 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/gatehouse-go/gatehouse/session/internal/seal"
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
-// Cookie-store defaults.
-const (
-	// DefaultMaxAge is the cookie lifetime in seconds: short, one day.
-	DefaultMaxAge = 24 * 60 * 60
-	// DefaultMaxChunks bounds how many cookies one session may use.
-	DefaultMaxChunks = 8
-)
+// defaultMaxChunks bounds how many cookies one session may use.
+const defaultMaxChunks = 8
+
+// defaultMaxAge is the cookie lifetime in seconds: short, one day.
+const defaultMaxAge = int(stores.DefaultMaxAge / time.Second)
 
 // CookieStore is a gorilla sessions.Store that keeps the whole session in the
 // browser: encrypted and authenticated with AES-256-GCM (cookies sealed by
@@ -38,7 +37,7 @@ const (
 type CookieStore struct {
 	// Options are the cookie attributes of new sessions. Defaults: Path
 	// "/", MaxAge one day, HttpOnly, SameSite Lax. MaxAge 0 (a browser-
-	// session cookie) still expires server-side after DefaultMaxAge.
+	// session cookie) still expires server-side after one day.
 	Options *sessions.Options
 	// MaxChunks bounds the cookies of one session (default 8); a larger
 	// session fails to save with ErrTooLarge.
@@ -61,7 +60,7 @@ func NewCookieStore(keyPairs ...[]byte) (*CookieStore, error) {
 }
 
 func defaultOptions() *sessions.Options {
-	return &sessions.Options{Path: "/", MaxAge: DefaultMaxAge, HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	return &sessions.Options{Path: "/", MaxAge: defaultMaxAge, HttpOnly: true, SameSite: http.SameSiteLaxMode}
 }
 
 // Get returns the session for name, cached for the request.
@@ -76,7 +75,7 @@ func (s *CookieStore) New(r *http.Request, name string) (*sessions.Session, erro
 	sess := sessions.NewSession(s, name)
 	sess.Options = s.options()
 	sess.IsNew = true
-	raw, ok := readChunks(r, CookieName(name, sess.Options), s.maxChunks())
+	raw, ok := readChunks(r, stores.CookieName(name, sess.Options), s.maxChunks())
 	if !ok {
 		return sess, nil
 	}
@@ -105,14 +104,14 @@ func (s *CookieStore) Save(r *http.Request, w http.ResponseWriter, sess *session
 	if opts == nil {
 		opts = s.options()
 	}
-	name := CookieName(sess.Name(), opts)
+	name := stores.CookieName(sess.Name(), opts)
 	if opts.MaxAge < 0 {
 		deleteChunks(w, r, name, opts, 0)
 		return nil
 	}
 	maxAge := opts.MaxAge
 	if maxAge == 0 {
-		maxAge = DefaultMaxAge
+		maxAge = defaultMaxAge
 	}
 	plain, err := frame(sess.Values, s.clock().Add(time.Duration(maxAge)*time.Second))
 	if err != nil {
@@ -145,5 +144,5 @@ func (s *CookieStore) maxChunks() int {
 	if s.MaxChunks > 0 {
 		return s.MaxChunks
 	}
-	return DefaultMaxChunks
+	return defaultMaxChunks
 }

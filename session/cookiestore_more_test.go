@@ -107,21 +107,21 @@ func TestSaveRejectsNonStringKey(t *testing.T) {
 func TestOtherValuesKept(t *testing.T) {
 	m, store := newManager(t)
 	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
-	gs, _ := store.Get(r, m.Name())
+	gs, _ := store.Get(r, "gatehouse")
 	gs.Values["theme"] = map[string]string{"color": "blue"}
 	w := httptest.NewRecorder()
 	if err := m.Login(w, r, sample(10)); err != nil {
 		t.Fatal(err)
 	}
 	r = carry(w, nil, "http://127.0.0.1/")
-	gs, _ = store.Get(r, m.Name())
+	gs, _ = store.Get(r, "gatehouse")
 	gs.Values["theme"] = map[string]string{"color": "blue"}
 	s, _ := m.Load(r)
 	w = httptest.NewRecorder()
 	if err := m.Save(w, r, s); err != nil {
 		t.Fatal(err)
 	}
-	gs, _ = store.Get(carry(w, r, "http://127.0.0.1/"), m.Name())
+	gs, _ = store.Get(carry(w, r, "http://127.0.0.1/"), "gatehouse")
 	raw, ok := gs.Values["theme"].(json.RawMessage)
 	if !ok || string(raw) != `{"color":"blue"}` {
 		t.Errorf("theme = %#v", gs.Values["theme"])
@@ -204,7 +204,7 @@ func TestSaveNegativeMaxAgeDeletesAll(t *testing.T) {
 	m.Login(w, httptest.NewRequest("GET", "http://127.0.0.1/", nil), sample(6000))
 	n := len(w.Result().Cookies())
 	r := carry(w, nil, "http://127.0.0.1/")
-	gs, _ := store.Get(r, m.Name())
+	gs, _ := store.Get(r, "gatehouse")
 	gs.Options.MaxAge = -1
 	w = httptest.NewRecorder()
 	if err := store.Save(r, w, gs); err != nil {

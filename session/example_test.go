@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 
+	"golang.org/x/oauth2"
+
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
@@ -49,11 +51,11 @@ func ExampleManager_TakeFlow() {
 	sessions, _ := session.New(session.Config{Store: store})
 
 	// GET /login: a flow of its own, then a redirect carrying
-	// state, nonce and code_challenge=S256Challenge(f.Verifier).
+	// state, nonce and the PKCE code_challenge of f.Verifier.
 	f, _ := sessions.NewFlow("/account", "op")
 	w := httptest.NewRecorder()
 	sessions.SaveFlow(w, httptest.NewRequest("GET", "http://127.0.0.1/login", nil), f)
-	fmt.Println("challenge length:", len(session.S256Challenge(f.Verifier)))
+	fmt.Println("challenge length:", len(oauth2.S256ChallengeFromVerifier(f.Verifier)))
 
 	// GET /callback?state=…: the flow comes back once.
 	callback := httptest.NewRequest("GET", "http://127.0.0.1/callback?state="+f.State, nil)

@@ -3,6 +3,8 @@ package session
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // SetStoreClock sets the clock a CookieStore seals and checks expiry with.
@@ -12,7 +14,7 @@ func SetStoreClock(s *CookieStore, now func() time.Time) { s.now = now }
 // session as JSON in the frame (for the side-by-side benchmark).
 func JSONEraCookie(store *CookieStore, name string, s *Session, expires time.Time) string {
 	js, _ := json.Marshal(s)
-	plain, _ := frame(map[any]any{ValueKey: json.RawMessage(js)}, expires)
+	plain, _ := frame(map[any]any{stores.ValueKey: json.RawMessage(js)}, expires)
 	enc, _ := store.sealer.Legacy(name, plain)
 	return "__Host-" + name + "=1." + enc // the name every session cookie now has
 }

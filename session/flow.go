@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 const (
@@ -47,12 +49,6 @@ func (m *Manager) NewFlow(returnTo, provider string) (*Flow, error) {
 		ReturnTo: returnTo, Provider: provider, Created: m.now()}, nil
 }
 
-// S256Challenge is the PKCE S256 code_challenge of verifier.
-func S256Challenge(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // SaveFlow keeps f in a cookie of its own, named from its state, so that
 // logins in several tabs do not overwrite each other: encrypted and
 // signed, HttpOnly, SameSite Lax (None for a CrossSite flow), Path "/",
@@ -73,7 +69,7 @@ func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 	if f.CrossSite {
 		opts.SameSite = http.SameSiteNoneMode
 	}
-	http.SetCookie(w, NewCookie(name, enc, opts))
+	http.SetCookie(w, stores.NewCookie(name, enc, opts))
 	return nil
 }
 
@@ -90,7 +86,7 @@ func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string)
 	if err != nil {
 		return nil, ErrNoFlow
 	}
-	http.SetCookie(w, NewCookie(name, "", &sessions.Options{Path: "/", MaxAge: -1}))
+	http.SetCookie(w, stores.NewCookie(name, "", &sessions.Options{Path: "/", MaxAge: -1}))
 	f, ok := m.decodeFlow(name, c.Value)
 	switch {
 	case !ok, subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1:
@@ -115,7 +111,7 @@ func (m *Manager) decodeFlow(name, value string) (*Flow, bool) {
 
 // flowPrefix is the name shared by every flow cookie of the request.
 func (m *Manager) flowPrefix() string {
-	return CookieName(m.name, &sessions.Options{Path: "/"}) + "_flow_"
+	return stores.CookieName(m.name, &sessions.Options{Path: "/"}) + "_flow_"
 }
 
 // flowName derives a flow cookie's name from its state.
@@ -154,7 +150,7 @@ func (m *Manager) dropOldFlows(w http.ResponseWriter, r *http.Request) {
 		return strings.Compare(a.name, b.name)
 	})
 	for _, p := range flows[:len(flows)-m.maxFlows+1] {
-		http.SetCookie(w, NewCookie(p.name, "", &sessions.Options{Path: "/", MaxAge: -1}))
+		http.SetCookie(w, stores.NewCookie(p.name, "", &sessions.Options{Path: "/", MaxAge: -1}))
 	}
 }
 

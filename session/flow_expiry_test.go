@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/sessions"
-
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
@@ -53,7 +51,7 @@ func TestAttackFlowsCrowdOutOtherCookies(t *testing.T) {
 	m, _ := session.New(session.Config{Store: store, Now: func() time.Time { return now }})
 	r := httptest.NewRequest("GET", "http://127.0.0.1/login", nil)
 	r.AddCookie(&http.Cookie{Name: "app", Value: "1"})
-	r.AddCookie(&http.Cookie{Name: session.CookieName("gatehouse", &sessions.Options{Path: "/"}), Value: "x"})
+	r.AddCookie(&http.Cookie{Name: "__Host-gatehouse", Value: "x"})
 	for range 8 {
 		f, err := m.NewFlow("/back", "op")
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
@@ -35,7 +37,9 @@ func TestFlowValues(t *testing.T) {
 	if len(f.State) < 43 || len(f.Nonce) < 43 || len(f.Verifier) < 43 || len(f.Verifier) > 128 || f.State == f.Nonce {
 		t.Errorf("flow %+v", f)
 	}
-	if got := session.S256Challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
+	// The challenge a flow's verifier is sent with is x/oauth2's, which
+	// must match RFC 7636.
+	if got := oauth2.S256ChallengeFromVerifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
 		t.Errorf("RFC 7636 appendix B vector: %s", got)
 	}
 }

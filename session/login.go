@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // Login saves s as a new login: it gets a fresh random ID (against session
@@ -17,7 +19,7 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request, s *Session) erro
 	}
 	// The session this login replaces stays refused, so a copy of the old
 	// cookie does not keep working (cookie stores).
-	if old, err := decodeSession(gs.Values[ValueKey]); err == nil && old.ID != "" {
+	if old, err := decodeSession(gs.Values[stores.ValueKey]); err == nil && old.ID != "" {
 		if err := m.deny.Deny(r.Context(), old.ID, old.Created.Add(m.abs)); err != nil {
 			return fmt.Errorf("session: deny list: %w", err)
 		}

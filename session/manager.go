@@ -14,11 +14,8 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/gatehouse-go/gatehouse/session/internal/seal"
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
-
-// ValueKey is where the Session lives in a gorilla session's Values; stores
-// that index sessions (redisstore) read it there.
-const ValueKey = "gatehouse"
 
 // Config configures a Manager. Store is required.
 type Config struct {
@@ -112,12 +109,6 @@ func New(c Config) (*Manager, error) {
 	return m, nil
 }
 
-// Name returns the session name.
-func (m *Manager) Name() string { return m.name }
-
-// Store returns the underlying store.
-func (m *Manager) Store() sessions.Store { return m.store }
-
 // Load returns the request's session. It returns ErrNoSession when there is
 // none usable (absent, tampered, expired by the idle or absolute timeout,
 // logged out) and another error only when the store or the deny list
@@ -139,7 +130,7 @@ func (m *Manager) check(r *http.Request, gs *sessions.Session, err error) (*Sess
 	if gs == nil || gs.IsNew {
 		return nil, ErrNoSession
 	}
-	v, ok := gs.Values[ValueKey]
+	v, ok := gs.Values[stores.ValueKey]
 	if !ok {
 		return nil, ErrNoSession
 	}
@@ -185,7 +176,7 @@ func (m *Manager) save(w http.ResponseWriter, r *http.Request, gs *sessions.Sess
 		s.Created = s.LastSeen
 	}
 	m.setLifetime(gs, s)
-	gs.Values[ValueKey] = s
+	gs.Values[stores.ValueKey] = s
 	if err := m.store.Save(r, w, gs); err != nil {
 		return fmt.Errorf("session: saving: %w", err)
 	}

@@ -5,17 +5,16 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // Defaults of Config.
 const (
-	// DefaultPrefix starts every Redis key the store writes.
-	DefaultPrefix = "gatehouse:"
-	// DefaultMaxAge is how long a session lives: one day, as for
-	// session.CookieStore.
-	DefaultMaxAge = 24 * time.Hour
-	// DefaultTimeout bounds each Redis call.
-	DefaultTimeout = 2 * time.Second
+	// defaultPrefix starts every Redis key the store writes.
+	defaultPrefix = "gatehouse:"
+	// defaultTimeout bounds each Redis call.
+	defaultTimeout = 2 * time.Second
 )
 
 // Config configures a Store. KeyPairs is required; the zero value of every
@@ -49,7 +48,7 @@ type Config struct {
 
 // options returns the cookie options and the default TTL c describes.
 func (c Config) options() (sessions.Options, time.Duration) {
-	opts := sessions.Options{Path: "/", MaxAge: int(DefaultMaxAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	opts := sessions.Options{Path: "/", MaxAge: int(stores.DefaultMaxAge / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode}
 	if c.Options != nil {
 		opts = *c.Options
 		opts.HttpOnly = true
@@ -60,7 +59,7 @@ func (c Config) options() (sessions.Options, time.Duration) {
 	if secs := int(c.MaxAge / time.Second); secs > 0 {
 		opts.MaxAge = secs
 	}
-	ttl := DefaultMaxAge
+	ttl := stores.DefaultMaxAge
 	if opts.MaxAge > 0 {
 		ttl = time.Duration(opts.MaxAge) * time.Second
 	}

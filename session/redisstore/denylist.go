@@ -31,16 +31,16 @@ type DenyList struct {
 // Compile-time check.
 var _ session.DenyList = (*DenyList)(nil)
 
-// NewDenyList returns a DenyList on client under prefix (DefaultPrefix when
+// NewDenyList returns a DenyList on client under prefix ("gatehouse:" when
 // empty). It does no I/O.
 func NewDenyList(client redis.UniversalClient, prefix string) (*DenyList, error) {
 	if client == nil {
 		return nil, errors.New("redisstore: nil Redis client")
 	}
 	if prefix == "" {
-		prefix = DefaultPrefix
+		prefix = defaultPrefix
 	}
-	return &DenyList{rdb: client, prefix: prefix, timeout: DefaultTimeout}, nil
+	return &DenyList{rdb: client, prefix: prefix, timeout: defaultTimeout}, nil
 }
 
 func (d *DenyList) key(id string) string { return d.prefix + "deny:" + idHash(id) }

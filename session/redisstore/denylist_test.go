@@ -81,7 +81,7 @@ func TestDenyListKeepsLaterExpiry(t *testing.T) {
 	if err := d.Deny(ctx, "id", now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	ks := rdb.Keys(ctx, redisstore.DefaultPrefix+"deny:*").Val()
+	ks := rdb.Keys(ctx, "gatehouse:deny:*").Val()
 	if len(ks) != 1 {
 		t.Fatalf("keys %q", ks)
 	}

@@ -45,7 +45,7 @@ func TestLogoutRemovesEveryKey(t *testing.T) {
 	sidSet := func(sid string) string { return "sid:" + sha256hex("https://op\x00"+sid+"\x00") }
 	dataOf := func(cookie string) string {
 		t.Helper()
-		gs, err := st.New(newRequest(cookie), m.Name())
+		gs, err := st.New(newRequest(cookie), "gatehouse")
 		if err != nil || gs.IsNew {
 			t.Fatalf("the session behind %q: %v (new: %t)", cookie, err, gs.IsNew)
 		}
@@ -83,7 +83,7 @@ func TestLogoutRemovesEveryKey(t *testing.T) {
 	// gorilla's idiom, straight on the store: the values are cleared before
 	// the delete, so the store reads the owner from what it held.
 	c3 := alice("s3")
-	gs, err := st.Get(newRequest(c3), m.Name())
+	gs, err := st.Get(newRequest(c3), "gatehouse")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/session/internal/seal"
 	"github.com/gorilla/sessions"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/session/internal/seal"
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // Store is a gorilla sessions.Store keeping sessions in Redis and only
@@ -44,10 +45,10 @@ func New(client redis.UniversalClient, c Config) (*Store, error) {
 	}
 	s := &Store{rdb: client, sealer: sealer, prefix: c.Prefix, timeout: c.Timeout}
 	if s.prefix == "" {
-		s.prefix = DefaultPrefix
+		s.prefix = defaultPrefix
 	}
 	if s.timeout <= 0 {
-		s.timeout = DefaultTimeout
+		s.timeout = defaultTimeout
 	}
 	s.opts, s.ttl = c.options()
 	return s, nil
@@ -69,7 +70,7 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	opts := s.opts
 	sess.Options = &opts
 	sess.IsNew = true
-	c, err := r.Cookie(session.CookieName(name, &opts))
+	c, err := r.Cookie(stores.CookieName(name, &opts))
 	if err != nil {
 		return sess, nil
 	}
@@ -109,14 +110,14 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	if opts == nil {
 		opts = &s.opts
 	}
-	name := session.CookieName(sess.Name(), opts)
+	name := stores.CookieName(sess.Name(), opts)
 	if opts.MaxAge < 0 {
 		if sess.ID != "" {
 			if err := s.remove(r.Context(), idHash(sess.ID), ownerOf(sess.Values)); err != nil {
 				return err
 			}
 		}
-		http.SetCookie(w, session.NewCookie(name, "", opts))
+		http.SetCookie(w, stores.NewCookie(name, "", opts))
 		return nil
 	}
 	data, err := encodeValues(sess.Values)
@@ -139,7 +140,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		return err
 	}
 	sess.ID = id
-	http.SetCookie(w, session.NewCookie(name, value, opts))
+	http.SetCookie(w, stores.NewCookie(name, value, opts))
 	return nil
 }
 

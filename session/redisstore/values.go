@@ -6,11 +6,12 @@ import (
 	"fmt"
 
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/session/internal/stores"
 )
 
 // sessionKey is where session.Manager keeps its Session among a gorilla
 // session's Values.
-const sessionKey = session.ValueKey
+const sessionKey = stores.ValueKey
 
 // sessionFrame marks the stored form that keeps the Gatehouse session in
 // its binary form (session.Session.MarshalBinary) ahead of the other

@@ -63,7 +63,8 @@ func testAbsoluteTimeout(t *testing.T, newStore func(t *testing.T) sessions.Stor
 // replayed copy of the cookie finds nothing either.
 func testStoreMaxAge(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 	c := newClock() // frozen: the Manager never sees the session expire
-	m := newManager(t, newStore(t), session.Config{Now: c.now, AbsoluteTimeout: time.Second})
+	store := newStore(t)
+	m := newManager(t, store, session.Config{Now: c.now, AbsoluteTimeout: time.Second})
 	j := login(t, m, jar{}, sample("alice", 10))
 	if _, err := m.Load(j.request()); err != nil {
 		t.Fatalf("Load right after Login: %v", err)
@@ -73,7 +74,7 @@ func testStoreMaxAge(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 			t.Errorf("cookie %s expires %v, want in one second (Max-Age = what is left of the session)", name, e.expires)
 		}
 	}
-	server := serverSide(t, m, j)
+	server := serverSide(t, store, j)
 	time.Sleep(1200 * time.Millisecond)
 	if _, err := m.Load(j.request()); err != session.ErrNoSession {
 		t.Errorf("Load after the store's MaxAge: %v, want exactly ErrNoSession", err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
+
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
@@ -97,11 +99,11 @@ func checkCookies(t *testing.T, w *httptest.ResponseRecorder) {
 	}
 }
 
-// serverSide reports whether the store keeps sessions server-side: its
-// session for j has an ID.
-func serverSide(t *testing.T, m *session.Manager, j jar) bool {
+// serverSide reports whether store keeps sessions server-side: its session
+// for j has an ID.
+func serverSide(t *testing.T, store sessions.Store, j jar) bool {
 	t.Helper()
-	gs, err := m.Store().New(j.request(), m.Name())
+	gs, err := store.New(j.request(), name)
 	if err != nil {
 		t.Fatalf("store.New: %v", err)
 	}

@@ -15,16 +15,17 @@ import (
 // new: the old cookie no longer loads. (A cookie store cannot revoke a
 // copy of a cookie; the Manager's deny list does that at logout.)
 func testRenewal(t *testing.T, newStore func(t *testing.T) sessions.Store) {
-	m := newManager(t, newStore(t), session.Config{})
+	store := newStore(t)
+	m := newManager(t, store, session.Config{})
 	old := login(t, m, jar{}, sample("mallory", 10))
 	first, err := m.Load(old.request())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var oldStoreID string
-	server := serverSide(t, m, old)
+	server := serverSide(t, store, old)
 	if server {
-		gs, _ := m.Store().New(old.request(), m.Name())
+		gs, _ := store.New(old.request(), name)
 		oldStoreID = gs.ID
 	}
 	j := login(t, m, old, sample("alice", 10))
@@ -38,7 +39,7 @@ func testRenewal(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 	if !server {
 		return
 	}
-	gs, err := m.Store().New(j.request(), m.Name())
+	gs, err := store.New(j.request(), name)
 	if err != nil || gs.ID == "" || gs.ID == oldStoreID {
 		t.Errorf("the second login kept the store's session ID (%v)", err)
 	}

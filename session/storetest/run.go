@@ -40,11 +40,14 @@ func Run(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 // cookie store.
 var flowKeys = [][]byte{[]byte(strings.Repeat("f", 32)), []byte(strings.Repeat("g", 32))}
 
-// newManager returns a Manager over store; c.Store and c.FlowKeys are set
-// here.
+// name is the session name of the suite's Managers.
+const name = "gatehouse"
+
+// newManager returns a Manager over store; c.Store, c.Name and c.FlowKeys
+// are set here.
 func newManager(t *testing.T, store sessions.Store, c session.Config) *session.Manager {
 	t.Helper()
-	c.Store = store
+	c.Store, c.Name = store, name
 	if _, ok := store.(*session.CookieStore); !ok {
 		c.FlowKeys = flowKeys
 	}

@@ -17,7 +17,7 @@ import (
 func testTamper(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 	m := newManager(t, newStore(t), session.Config{})
 	j := login(t, m, jar{}, sample("alice", 10))
-	cases := map[string]jar{"garbage": {m.Name(): {value: "garbage"}}, "__Host-garbage": {"__Host-" + m.Name(): {value: "garbage"}}}
+	cases := map[string]jar{"garbage": {name: {value: "garbage"}}, "__Host-garbage": {"__Host-" + name: {value: "garbage"}}}
 	for name, e := range j {
 		v := e.value
 		mid := len(v) / 2

@@ -1,4 +1,4 @@
-package session
+package stores
 
 import (
 	"net/http"
@@ -6,9 +6,9 @@ import (
 	"github.com/gorilla/sessions"
 )
 
-// Every cookie of this package is Secure, whatever the request looks like:
-// the decision is never taken from a request's Host header, its TLS state
-// or X-Forwarded-Proto, which a proxy chooses (nginx's proxy_pass to
+// Every cookie of Gatehouse's stores is Secure, whatever the request looks
+// like: the decision is never taken from a request's Host header, its TLS
+// state or X-Forwarded-Proto, which a proxy chooses (nginx's proxy_pass to
 // 127.0.0.1 sends "Host: 127.0.0.1" for an https site) and an attacker can
 // forge. Plain-http development still works on a loopback address:
 // browsers and Go's cookiejar treat http://localhost and 127.0.0.1 as
@@ -16,8 +16,7 @@ import (
 
 // CookieName is the name a session cookie called name gets: with the
 // "__Host-" prefix at Path "/" without Domain (browsers then bind it to the
-// exact host), "__Secure-" otherwise. Stores other than CookieStore use it
-// to name cookies alike.
+// exact host), "__Secure-" otherwise.
 func CookieName(name string, opts *sessions.Options) string {
 	if opts.Path == "/" && opts.Domain == "" {
 		return "__Host-" + name
@@ -26,7 +25,7 @@ func CookieName(name string, opts *sessions.Options) string {
 }
 
 // NewCookie builds a cookie with the safe attributes forced on: Secure,
-// HttpOnly, and SameSite Lax unless Options ask for Strict or None.
+// HttpOnly, and SameSite Lax unless opts ask for Strict or None.
 func NewCookie(name, value string, opts *sessions.Options) *http.Cookie {
 	c := sessions.NewCookie(name, value, opts)
 	c.HttpOnly = true
