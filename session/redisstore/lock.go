@@ -26,9 +26,9 @@ return 0`)
 
 // Lock bounds.
 const (
-	// MinLockTTL is the shortest lease Lock takes; a shorter ttl is raised
+	// minLockTTL is the shortest lease Lock takes; a shorter ttl is raised
 	// to it, so that extensions every ttl/3 stay well apart.
-	MinLockTTL  = 300 * time.Millisecond
+	minLockTTL  = 300 * time.Millisecond
 	lockWaitMin = 5 * time.Millisecond
 	lockWaitMax = 200 * time.Millisecond
 	// lockRetry is how soon an extension that Redis did not answer is
@@ -44,7 +44,8 @@ const (
 // when its key is gone while nobody else holds it (a lease that ran out
 // while Redis was unreachable); unlock releases it only while it is still
 // ours (compare-and-delete), and may be called more than once. When the
-// holder dies without unlocking, the lease runs out after ttl.
+// holder dies without unlocking, the lease runs out after ttl. A ttl
+// under 300 ms is raised to 300 ms, so that extensions stay well apart.
 //
 // While someone else holds the lock, Lock waits, polling with a growing,
 // jittered backoff (5 ms up to 200 ms), until it gets it or ctx ends.
@@ -61,7 +62,7 @@ const (
 // safe to repeat where it matters (providers accept a refresh token once,
 // so the loser gets invalid_grant and must re-read the session).
 func (s *Store) Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error) {
-	ttl = max(ttl, MinLockTTL)
+	ttl = max(ttl, minLockTTL)
 	k := s.lockKey(key)
 	b := make([]byte, 16)
 	rand.Read(b)

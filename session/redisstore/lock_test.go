@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,6 +119,29 @@ func TestLock(t *testing.T) {
 		if v := rdb.Get(ctx, key).Val(); v == "dead-holder" || v == "" {
 			t.Errorf("after the dead holder's lease ran out the lock holds %q", v)
 		}
+	})
+
+	// A lease shorter than 300 ms is taken for 300 ms, so that the
+	// extensions every ttl/3 stay well apart.
+	t.Run("ShortLeaseRaised", func(t *testing.T) {
+		rdb := client(t, srv.Addr)
+		w := watchCommands(rdb)
+		st := newStore(t, rdb, redisstore.Config{Prefix: "short:"})
+		key := lockKey("short:", "k")
+		unlock, err := st.Lock(context.Background(), "k", time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		for _, c := range w.all() {
+			if c.name == "set" && len(c.args) > 1 && c.args[1] == key && c.val == true {
+				if !slices.Contains(c.args, any("px")) || !slices.Contains(c.args, any(int64(300))) {
+					t.Errorf("lock taken with %v, want a lease of px 300", c.args)
+				}
+				return
+			}
+		}
+		t.Fatal("no SET NX took the lock")
 	})
 
 	t.Run("RedisDown", func(t *testing.T) {
