@@ -28,12 +28,19 @@ const (
 // Flow is the state of one login in progress, kept in its own cookie from
 // the redirect to the provider until the callback, and used once.
 type Flow struct {
-	State    string    `json:"s"`
-	Nonce    string    `json:"n"`
-	Verifier string    `json:"v"` // PKCE code_verifier
-	ReturnTo string    `json:"r,omitempty"`
-	Provider string    `json:"p,omitempty"`
-	Created  time.Time `json:"c"`
+	// State is the OAuth 2.0 state parameter; the flow's cookie is named
+	// from it.
+	State string `json:"s"`
+	// Nonce is the OpenID Connect nonce the ID token must carry.
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"` // PKCE code_verifier
+	// ReturnTo is where the browser goes once signed in.
+	ReturnTo string `json:"r,omitempty"`
+	// Provider names the provider the login goes to (several in one app).
+	Provider string `json:"p,omitempty"`
+	// Created is when the login began; TakeFlow refuses a flow older than
+	// 10 minutes.
+	Created time.Time `json:"c"`
 	// CrossSite makes SaveFlow's cookie SameSite=None (always Secure) so
 	// that it reaches a callback the provider sends as a cross-site POST
 	// (response_mode=form_post), which SameSite=Lax cookies never reach.

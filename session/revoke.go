@@ -16,7 +16,10 @@ import (
 // needs; redisstore does. It deletes the matching sessions and reports how
 // many.
 type Index interface {
+	// DeleteBySID deletes the sessions of the provider session sid at
+	// issuer iss.
 	DeleteBySID(ctx context.Context, iss, sid string) (int, error)
+	// DeleteBySubject deletes every session of user sub at issuer iss.
 	DeleteBySubject(ctx context.Context, iss, sub string) (int, error)
 }
 

@@ -13,16 +13,24 @@ import (
 type Session struct {
 	// ID is random (128 bits), new at every login, and what a logout
 	// deny-lists.
-	ID       string `json:"id"`
-	Issuer   string `json:"iss,omitempty"`
+	ID string `json:"id"`
+	// Issuer is the provider's issuer identifier (the ID token's iss).
+	Issuer string `json:"iss,omitempty"`
+	// Subject is the user's ID at Issuer (the ID token's sub).
 	Subject  string `json:"sub,omitempty"`
 	Provider string `json:"p,omitempty"` // which login (several providers in one app)
 
-	IDToken      string    `json:"idt,omitempty"`
-	AccessToken  string    `json:"at,omitempty"`
-	RefreshToken string    `json:"rt,omitempty"`
-	TokenType    string    `json:"tt,omitempty"`
-	Expiry       time.Time `json:"exp,omitzero"` // access-token expiry
+	// IDToken is the raw ID token, the latest the provider sent (at
+	// login or at a refresh); the logout sends it as id_token_hint.
+	IDToken string `json:"idt,omitempty"`
+	// AccessToken is the OAuth 2.0 access token; a refresh replaces it.
+	AccessToken string `json:"at,omitempty"`
+	// RefreshToken is the OAuth 2.0 refresh token; a refresh replaces it
+	// when the provider rotates it.
+	RefreshToken string `json:"rt,omitempty"`
+	// TokenType is the access token's type: "Bearer".
+	TokenType string    `json:"tt,omitempty"`
+	Expiry    time.Time `json:"exp,omitzero"` // access-token expiry
 	// Issued is when the access token was obtained, so that its lifetime
 	// is Expiry − Issued; zero in sessions saved before it was recorded
 	// (the lifetime is then unknown).
@@ -33,7 +41,10 @@ type Session struct {
 	// SID is the provider's session ID (sid claim), for back-channel logout.
 	SID string `json:"sid,omitempty"`
 
-	Created  time.Time `json:"ct"`
+	// Created is when the login happened; AbsoluteTimeout counts from it.
+	Created time.Time `json:"ct"`
+	// LastSeen is when the session was last saved in use; IdleTimeout
+	// counts from it.
 	LastSeen time.Time `json:"ls"`
 
 	// Extra is application data kept with the session.
