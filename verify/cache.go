@@ -28,9 +28,12 @@ const cacheWays = 8
 // lives only in the set its hash names. A hit is cacheWays atomic loads at
 // most, so every core reads in parallel however many there are (a
 // sync.RWMutex would make every reader write its one reader count, a cache
-// line all cores fight over). A put stores into an empty or stale slot of
-// the set, or overwrites one chosen by the hash: the array's size is the
-// bound, and no sweep is ever needed. Two puts racing for one slot lose one
+// line all cores fight over). Nor does it allocate: every hit hands out the
+// same *Token (sharedtoken.go), so 64 cores hitting one token share
+// read-only cache lines and make no garbage for the collector to stop them
+// for. A put stores into an empty or stale slot of the set, or overwrites
+// one chosen by the hash: the array's size is the bound, and no sweep is
+// ever needed. Two puts racing for one slot lose one
 // entry, which only costs its next verification.
 //
 // It is one of the two bounded caches in Gatehouse that are not a
@@ -46,9 +49,12 @@ type tokenCache struct {
 type cacheEntry struct {
 	hash uint64
 	raw  string
-	tok  *Token
-	keys *keySet
-	gen  uint64 // the key-set generation the token was verified with
+	tok  *Token // the cache's own copy of a verified JWT: never handed out
+	// shared is the Token every hit hands out (sharedtoken.go); unused by
+	// introspection entries, whose tok is copied per hit.
+	shared atomic.Pointer[Token]
+	keys   *keySet
+	gen    uint64 // the key-set generation the token was verified with
 
 	// Introspection results (introspect.go) carry no keys: an entry lives
 	// until until, and err, when set, is a cached refusal.
@@ -68,16 +74,6 @@ func newTokenCache(size int) *tokenCache {
 func (c *tokenCache) set(h uint64) []atomic.Pointer[cacheEntry] {
 	i := (h & c.mask) * cacheWays
 	return c.slots[i : i+cacheWays : i+cacheWays]
-}
-
-// get returns the cached token for raw, if any and still backed by the same
-// keys.
-func (c *tokenCache) get(raw string) (*Token, uint64) {
-	e, h := c.lookup(raw)
-	if e == nil {
-		return nil, h
-	}
-	return e.tok, h
 }
 
 // lookup returns the entry for raw, if any and still backed by the same
@@ -102,9 +98,12 @@ func (c *tokenCache) lookup(raw string) (*cacheEntry, uint64) {
 	return nil, h
 }
 
-// put caches t, verified with generation gen of keys, under hash h.
+// put caches t, verified with generation gen of keys, under hash h. t is
+// the Token hits hand out; the entry keeps a private copy of its own.
 func (c *tokenCache) put(h uint64, t *Token, keys *keySet, gen uint64) {
-	c.store(&cacheEntry{hash: h, raw: t.Raw, tok: t, keys: keys, gen: gen})
+	e := &cacheEntry{hash: h, raw: t.Raw, tok: t.private(), keys: keys, gen: gen}
+	e.shared.Store(t)
+	c.store(e)
 }
 
 // store caches e under e.hash.

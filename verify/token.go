@@ -11,7 +11,9 @@ import (
 )
 
 // Token is a verified JWT: the registered claims Gatehouse checked, plus the
-// raw claims for anything else (see Claims).
+// raw claims for anything else (see Claims). A Token returned by a Verifier
+// is read-only: it may be shared with every request carrying the same token
+// (see Verifier.Verify).
 type Token struct {
 	Issuer   string
 	Subject  string

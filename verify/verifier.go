@@ -200,8 +200,11 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 // (jku, x5u, x5c and jwk headers are ignored); exp present and not past; nbf
 // and iat not in the future (all with leeway); aud holds an accepted audience.
 //
-// The Token returned is the caller's own; its slices may be shared with
-// other callers of the same token and must not be modified.
+// The Token returned must not be modified: with the cache on, every request
+// carrying the same token is handed the same *Token, so a hit allocates
+// nothing. A Token found modified is replaced before it is handed out again
+// and the cache's own checks never read it, so a write reaches no later
+// request, but requests holding it at the time see it.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	return v.verifyAccess(ctx, raw, decodeClaims)
 }
@@ -211,14 +214,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 func (v *Verifier) verifyAccess(ctx context.Context, raw string, decode func([]byte, *claims) error) (*Token, error) {
 	var h uint64
 	if v.cache != nil && len(raw) <= v.maxSize {
-		var t *Token
-		if t, h = v.cache.get(raw); t != nil {
-			if err := v.checkTimes(t); err != nil {
+		var e *cacheEntry
+		if e, h = v.cache.lookup(raw); e != nil {
+			if err := v.checkTimes(e.tok); err != nil {
 				v.cache.drop(h)
 				return nil, err
 			}
-			cp := *t
-			return &cp, nil
+			return e.handout(), nil
 		}
 	}
 	t, ks, gen, err := v.verifyWith(ctx, raw, decode)
@@ -230,8 +232,6 @@ func (v *Verifier) verifyAccess(ctx context.Context, raw string, decode func([]b
 	}
 	if v.cache != nil {
 		v.cache.put(h, t, ks, gen)
-		cp := *t
-		return &cp, nil
 	}
 	return t, nil
 }
