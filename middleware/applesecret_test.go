@@ -15,7 +15,8 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jws"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
+	"github.com/gatehouse-go/gatehouse/middleware/providers"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -26,7 +27,7 @@ import (
 func TestAppleClientSecret(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		secret, err := middleware.AppleClientSecret(key, "TEAM123456", "KEY1234567", "com.example.web", 24*time.Hour)
+		secret, err := providers.AppleClientSecret(key, "TEAM123456", "KEY1234567", "com.example.web", 24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,13 +67,13 @@ func TestAppleClientSecretRefusals(t *testing.T) {
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	for name, f := range map[string]func() error{
-		"RSA":        func() error { _, err := middleware.AppleClientSecret(rsaKey, "T", "K", "C", 0); return err },
-		"P384":       func() error { _, err := middleware.AppleClientSecret(p384, "T", "K", "C", 0); return err },
-		"NoTeam":     func() error { _, err := middleware.AppleClientSecret(p256, "", "K", "C", 0); return err },
-		"NoKeyID":    func() error { _, err := middleware.AppleClientSecret(p256, "T", "", "C", 0); return err },
-		"NoClientID": func() error { _, err := middleware.AppleClientSecret(p256, "T", "K", "", 0); return err },
+		"RSA":        func() error { _, err := providers.AppleClientSecret(rsaKey, "T", "K", "C", 0); return err },
+		"P384":       func() error { _, err := providers.AppleClientSecret(p384, "T", "K", "C", 0); return err },
+		"NoTeam":     func() error { _, err := providers.AppleClientSecret(p256, "", "K", "C", 0); return err },
+		"NoKeyID":    func() error { _, err := providers.AppleClientSecret(p256, "T", "", "C", 0); return err },
+		"NoClientID": func() error { _, err := providers.AppleClientSecret(p256, "T", "K", "", 0); return err },
 		"TooLong": func() error {
-			_, err := middleware.AppleClientSecret(p256, "T", "K", "C", 200*24*time.Hour)
+			_, err := providers.AppleClientSecret(p256, "T", "K", "C", 200*24*time.Hour)
 			return err
 		},
 	} {
@@ -88,7 +89,7 @@ func TestAppleClientSecretRefusals(t *testing.T) {
 // does not get it into the error.
 func TestClientSecretFuncLogin(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	secret, err := middleware.AppleClientSecret(key, "TEAM123456", "KEY1234567", "web-client", 0)
+	secret, err := providers.AppleClientSecret(key, "TEAM123456", "KEY1234567", "web-client", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +97,8 @@ func TestClientSecretFuncLogin(t *testing.T) {
 	op := oidctest.NewServer()
 	t.Cleanup(op.Close)
 	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: current})
-	withFunc := func(c *middleware.Config) {
-		c.ClientSecret, c.ClientSecretFunc, c.AuthStyle = "", secret, middleware.ClientSecretPost
+	withFunc := func(c *login.Config) {
+		c.ClientSecret, c.ClientSecretFunc, c.AuthStyle = "", secret, verify.ClientSecretPost
 	}
 	a := newApp(t, op, withFunc)
 	b := newBrowser(t)
@@ -122,9 +123,9 @@ func TestClientSecretFuncLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	cfg := middleware.Config{Provider: pr, ClientID: op.ClientID, RedirectURL: "/callback", Sessions: testManager(t),
-		ClientSecretFunc: secret, AuthStyle: middleware.ClientSecretBasic}
-	if _, err := middleware.New(cfg); err == nil || !strings.Contains(err.Error(), "ClientSecretFunc") {
+	cfg := login.Config{Provider: pr, ClientID: op.ClientID, RedirectURL: "/callback", Sessions: testManager(t),
+		ClientSecretFunc: secret, AuthStyle: verify.ClientSecretBasic}
+	if _, err := login.New(cfg); err == nil || !strings.Contains(err.Error(), "ClientSecretFunc") {
 		t.Errorf("ClientSecretFunc with ClientSecretBasic: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -53,7 +53,7 @@ func TestCallbackRejectsBadIDTokens(t *testing.T) {
 			if resp.StatusCode != http.StatusBadGateway {
 				t.Fatalf("callback: %d, want 502 (%v)", resp.StatusCode, err)
 			}
-			if !errors.Is(err, middleware.ErrProvider) {
+			if !errors.Is(err, verify.ErrProvider) {
 				t.Errorf("error %v: want ErrProvider", err)
 			}
 			if code, _ := b.me(a); code != 401 {
@@ -76,7 +76,7 @@ func TestCallbackIssParameter(t *testing.T) {
 		t.Fatalf("correct iss: %d (%v)", resp.StatusCode, a.lastErr())
 	}
 	op.Set(func(b *oidctest.Behavior) { b.IssParameterValue = "https://evil.example" })
-	if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != 400 || !errors.Is(a.lastErr(), middleware.ErrLoginRequest) {
+	if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != 400 || !errors.Is(a.lastErr(), login.ErrLoginRequest) {
 		t.Errorf("mismatched iss: %d", resp.StatusCode)
 	}
 	// The provider advertises iss, so a response without it is refused.
@@ -336,7 +336,7 @@ func TestAttackCallbackDuplicateState(t *testing.T) {
 				cb += "&" + name + "=" + first
 			}
 			resp, _ := b.get(cb+"&"+name+"=forged", "text/html")
-			if err := a.lastErr(); resp.StatusCode != http.StatusBadRequest || !errors.Is(err, middleware.ErrLoginRequest) {
+			if err := a.lastErr(); resp.StatusCode != http.StatusBadRequest || !errors.Is(err, login.ErrLoginRequest) {
 				t.Errorf("%s twice: %d (%v), want 400 ErrLoginRequest", name, resp.StatusCode, err)
 			}
 			if code, _ := b.me(a); code != 401 {
@@ -360,7 +360,7 @@ func TestAttackHostHeaderDowngradesCookieSecurity(t *testing.T) {
 	defer op.Close()
 	const redirect = "https://app.example/callback"
 	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: op.ClientSecret, RedirectURIs: []string{redirect}})
-	a := newApp(t, op, func(c *middleware.Config) { c.RedirectURL = redirect })
+	a := newApp(t, op, func(c *login.Config) { c.RedirectURL = redirect })
 	proxied := func(target string, cookies []*http.Cookie) *httptest.ResponseRecorder {
 		r := httptest.NewRequest("GET", target, nil)
 		r.Host = "127.0.0.1"

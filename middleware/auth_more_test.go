@@ -11,14 +11,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
 func TestAfterLoginHook(t *testing.T) {
-	a := newApp(t, nil, func(c *middleware.Config) {
+	a := newApp(t, nil, func(c *login.Config) {
 		c.AfterLogin = func(_ context.Context, s *session.Session) error {
 			if s.Subject == "mallory" {
 				return errors.New("not on the guest list")
@@ -28,7 +28,7 @@ func TestAfterLoginHook(t *testing.T) {
 		}
 	})
 	b := newBrowser(t)
-	if resp := b.login(a, "mallory"); resp.StatusCode != 403 || !errors.Is(a.lastErr(), middleware.ErrLoginDenied) {
+	if resp := b.login(a, "mallory"); resp.StatusCode != 403 || !errors.Is(a.lastErr(), login.ErrLoginDenied) {
 		t.Errorf("denied user: %d", resp.StatusCode)
 	}
 	if code, _ := b.me(a); code != 401 {
@@ -56,7 +56,7 @@ func TestUserinfo(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	op.SetUser("alice", map[string]any{"groups": []string{"ops"}})
-	a := newApp(t, op, func(c *middleware.Config) { c.FetchUserinfo = true })
+	a := newApp(t, op, func(c *login.Config) { c.FetchUserinfo = true })
 	b := newBrowser(t)
 	if resp := b.login(a, "alice"); resp.StatusCode != 302 {
 		t.Fatalf("login: %d (%v)", resp.StatusCode, a.lastErr())
@@ -82,10 +82,10 @@ func TestPlainOAuth2Provider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, op, func(c *middleware.Config) {
+	a := newApp(t, op, func(c *login.Config) {
 		c.Provider = p
 		c.Scopes = []string{"read:user"}
-		c.AuthStyle = middleware.ClientSecretPost
+		c.AuthStyle = verify.ClientSecretPost
 	})
 	b := newBrowser(t)
 	if resp := b.login(a, "octocat"); resp.StatusCode != 302 {
@@ -105,14 +105,14 @@ func TestSeveralProviders(t *testing.T) {
 	store, _ := session.NewCookieStore([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32)))
 	sessions, _ := session.New(session.Config{Store: store})
 	mux := http.NewServeMux()
-	auths := map[string]*middleware.Auth{}
+	auths := map[string]*login.Auth{}
 	for name, op := range map[string]*oidctest.Server{"a": opA, "b": opB} {
 		p, err := verify.Discover(context.Background(), op.URL, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer p.Close()
-		au, err := middleware.New(middleware.Config{Provider: p, Name: name, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
+		au, err := login.New(login.Config{Provider: p, Name: name, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 			RedirectURL: "/" + name + "/callback", Sessions: sessions})
 		if err != nil {
 			t.Fatal(err)
@@ -122,7 +122,7 @@ func TestSeveralProviders(t *testing.T) {
 		mux.HandleFunc("GET /"+name+"/callback", au.Callback)
 	}
 	mux.Handle("GET /me", auths["a"].Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Write([]byte(s.Provider + ":" + s.Subject))
 	})))
 	srv := httptest.NewServer(mux)
@@ -154,7 +154,7 @@ func TestSeveralProviders(t *testing.T) {
 // built from X-Forwarded-Proto/Host; without it they are ignored.
 func TestForwardedHeaders(t *testing.T) {
 	for _, trust := range []bool{false, true} {
-		a := newApp(t, nil, func(c *middleware.Config) { c.TrustForwardedHeaders = trust })
+		a := newApp(t, nil, func(c *login.Config) { c.TrustForwardedHeaders = trust })
 		req, _ := http.NewRequest("GET", a.srv.URL+"/login", nil)
 		req.Header.Set("X-Forwarded-Proto", "https")
 		req.Header.Set("X-Forwarded-Host", "app.example.com")
@@ -177,32 +177,32 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	defer p.Close()
 	store, _ := session.NewCookieStore([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32)))
 	sessions, _ := session.New(session.Config{Store: store})
-	good := middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/cb", Sessions: sessions}
-	for name, mod := range map[string]func(*middleware.Config){
-		"no provider":           func(c *middleware.Config) { c.Provider = nil },
-		"no sessions":           func(c *middleware.Config) { c.Sessions = nil },
-		"no client ID":          func(c *middleware.Config) { c.ClientID = "" },
-		"no redirect":           func(c *middleware.Config) { c.RedirectURL = "" },
-		"relative path":         func(c *middleware.Config) { c.RedirectURL = "callback" },
-		"http to a public host": func(c *middleware.Config) { c.RedirectURL = "http://app.example/cb" },
-		"http to 0.0.0.0":       func(c *middleware.Config) { c.RedirectURL = "http://0.0.0.0:8080/cb" },
-		"another scheme":        func(c *middleware.Config) { c.RedirectURL = "ftp://app.example/cb" },
-		"bad auth style":        func(c *middleware.Config) { c.AuthStyle = 7 },
+	good := login.Config{Provider: p, ClientID: "c", RedirectURL: "/cb", Sessions: sessions}
+	for name, mod := range map[string]func(*login.Config){
+		"no provider":           func(c *login.Config) { c.Provider = nil },
+		"no sessions":           func(c *login.Config) { c.Sessions = nil },
+		"no client ID":          func(c *login.Config) { c.ClientID = "" },
+		"no redirect":           func(c *login.Config) { c.RedirectURL = "" },
+		"relative path":         func(c *login.Config) { c.RedirectURL = "callback" },
+		"http to a public host": func(c *login.Config) { c.RedirectURL = "http://app.example/cb" },
+		"http to 0.0.0.0":       func(c *login.Config) { c.RedirectURL = "http://0.0.0.0:8080/cb" },
+		"another scheme":        func(c *login.Config) { c.RedirectURL = "ftp://app.example/cb" },
+		"bad auth style":        func(c *login.Config) { c.AuthStyle = 7 },
 		// Extra parameters that would be silently dropped or would
 		// override Gatehouse's own.
-		"AuthParams state":          func(c *middleware.Config) { c.AuthParams = url.Values{"state": {"fixed"}} },
-		"AuthParams nonce":          func(c *middleware.Config) { c.AuthParams = url.Values{"nonce": {"fixed"}} },
-		"AuthParams code_challenge": func(c *middleware.Config) { c.AuthParams = url.Values{"code_challenge": {"x"}} },
-		"AuthParams two values":     func(c *middleware.Config) { c.AuthParams = url.Values{"prompt": {"login", "consent"}} },
-		"TokenParams code_verifier": func(c *middleware.Config) { c.TokenParams = url.Values{"code_verifier": {"x"}} },
-		"TokenParams client_secret": func(c *middleware.Config) { c.TokenParams = url.Values{"client_secret": {"x"}} },
-		"TokenParams two resources": func(c *middleware.Config) {
+		"AuthParams state":          func(c *login.Config) { c.AuthParams = url.Values{"state": {"fixed"}} },
+		"AuthParams nonce":          func(c *login.Config) { c.AuthParams = url.Values{"nonce": {"fixed"}} },
+		"AuthParams code_challenge": func(c *login.Config) { c.AuthParams = url.Values{"code_challenge": {"x"}} },
+		"AuthParams two values":     func(c *login.Config) { c.AuthParams = url.Values{"prompt": {"login", "consent"}} },
+		"TokenParams code_verifier": func(c *login.Config) { c.TokenParams = url.Values{"code_verifier": {"x"}} },
+		"TokenParams client_secret": func(c *login.Config) { c.TokenParams = url.Values{"client_secret": {"x"}} },
+		"TokenParams two resources": func(c *login.Config) {
 			c.TokenParams = url.Values{"resource": {"https://a.example", "https://b.example"}}
 		},
 	} {
 		c := good
 		mod(&c)
-		_, err := middleware.New(c)
+		_, err := login.New(c)
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if strings.HasPrefix(name, "AuthParams") || strings.HasPrefix(name, "TokenParams") {
@@ -214,13 +214,13 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	for _, ok := range []string{"https://app.example/cb", "http://127.0.0.1:8080/cb", "http://localhost/cb", "http://[::1]/cb"} {
 		c := good
 		c.RedirectURL = ok
-		if _, err := middleware.New(c); err != nil {
+		if _, err := login.New(c); err != nil {
 			t.Errorf("RedirectURL %s: %v", ok, err)
 		}
 	}
 	good.AuthParams = url.Values{"prompt": {"login"}, "login_hint": {"ada@example.com"}}
 	good.TokenParams = url.Values{"resource": {"https://api.example"}}
-	if _, err := middleware.New(good); err != nil {
+	if _, err := login.New(good); err != nil {
 		t.Errorf("good config: %v", err)
 	}
 }
@@ -230,7 +230,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 func TestTokenParams(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newApp(t, op, func(c *middleware.Config) { c.TokenParams = url.Values{"resource": {"https://api.example"}} })
+	a := newApp(t, op, func(c *login.Config) { c.TokenParams = url.Values{"resource": {"https://api.example"}} })
 	b := newBrowser(t)
 	if resp := b.login(a, "alice"); resp.StatusCode != 302 {
 		t.Fatalf("login: %d", resp.StatusCode)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -95,7 +95,7 @@ func TestAfterRefreshHook(t *testing.T) {
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
 	var calls atomic.Int64
 	refuse := atomic.Bool{}
-	a := newApp(t, op, func(c *middleware.Config) {
+	a := newApp(t, op, func(c *login.Config) {
 		c.AfterRefresh = func(_ context.Context, s *session.Session) error {
 			calls.Add(1)
 			if refuse.Load() {

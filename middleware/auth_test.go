@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -24,14 +24,14 @@ import (
 type app struct {
 	t        testing.TB
 	op       *oidctest.Server
-	auth     *middleware.Auth
+	auth     *login.Auth
 	sessions *session.Manager
 	srv      *httptest.Server
 	errs     chan error // what the error responder saw
 	clock    *testClock // the Auth's clock (Config.Now)
 }
 
-type appOpt func(*middleware.Config)
+type appOpt func(*login.Config)
 
 func newApp(t testing.TB, op *oidctest.Server, opts ...appOpt) *app {
 	t.Helper()
@@ -53,7 +53,7 @@ func newApp(t testing.TB, op *oidctest.Server, opts ...appOpt) *app {
 		t.Fatal(err)
 	}
 	a := &app{t: t, op: op, sessions: sessions, errs: make(chan error, 100), clock: &testClock{}}
-	c := middleware.Config{
+	c := login.Config{
 		Now:      a.clock.Now,
 		Provider: p, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 		RedirectURL: "/callback", Sessions: sessions,
@@ -62,13 +62,13 @@ func newApp(t testing.TB, op *oidctest.Server, opts ...appOpt) *app {
 			case a.errs <- err:
 			default:
 			}
-			middleware.WriteAuthError(w, r, err)
+			login.WriteAuthError(w, r, err)
 		},
 	}
 	for _, o := range opts {
 		o(&c)
 	}
-	a.auth, err = middleware.New(c)
+	a.auth, err = login.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,16 +77,16 @@ func newApp(t testing.TB, op *oidctest.Server, opts ...appOpt) *app {
 	mux.HandleFunc("GET /callback", a.auth.Callback)
 	mux.HandleFunc("POST /logout", a.auth.Logout)
 	mux.Handle("GET /me", a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(s.Claims)
 	})))
 	mux.Handle("GET /token", a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Write([]byte(s.AccessToken))
 	})))
 	mux.Handle("GET /{$}", a.auth.Optional(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := middleware.Session(r.Context()); ok {
+		if s, ok := login.Session(r.Context()); ok {
 			w.Write([]byte("hello " + s.Subject))
 			return
 		}

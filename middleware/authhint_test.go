@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
+	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -22,7 +24,7 @@ func TestOnlyClientSecretPost(t *testing.T) {
 		t.Fatalf("login with client_secret_basic: %d, want 502", resp.StatusCode)
 	}
 	err := a.lastErr()
-	var pe *middleware.ProviderError
+	var pe *verify.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
 		t.Fatalf("error %v, want a ProviderError invalid_client", err)
 	}
@@ -30,13 +32,13 @@ func TestOnlyClientSecretPost(t *testing.T) {
 		t.Errorf("error %q names neither the method in use nor the one to try", msg)
 	}
 
-	post := newApp(t, op, func(c *middleware.Config) { c.AuthStyle = middleware.ClientSecretPost })
+	post := newApp(t, op, func(c *login.Config) { c.AuthStyle = verify.ClientSecretPost })
 	if resp := newBrowser(t).login(post, "alice"); resp.StatusCode != 302 {
 		t.Errorf("login with client_secret_post: %d (%v)", resp.StatusCode, post.lastErr())
 	}
 
 	// The machine-to-machine client says the same.
-	c := ccMust(middleware.NewClient(ccConfig(op)))
+	c := ccMust(outbound.New(ccConfig(op)))
 	_, err = c.Get(op.URL + "/userinfo")
 	if err == nil || !errors.As(err, &pe) || !strings.Contains(err.Error(), "client_secret_basic") || !strings.Contains(err.Error(), "ClientSecretPost") {
 		t.Errorf("client credentials: %v", err)
@@ -48,8 +50,8 @@ func TestInvalidClientSuggestsBasic(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	cfg := ccConfig(op)
-	cfg.AuthStyle, cfg.ClientSecret = middleware.ClientSecretPost, "wrong"
-	_, err := ccMust(middleware.NewClient(cfg)).Get(op.URL + "/userinfo")
+	cfg.AuthStyle, cfg.ClientSecret = verify.ClientSecretPost, "wrong"
+	_, err := ccMust(outbound.New(cfg)).Get(op.URL + "/userinfo")
 	if err == nil || !strings.Contains(err.Error(), "client_secret_post") || !strings.Contains(err.Error(), "ClientSecretBasic") {
 		t.Errorf("client credentials: %v", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -81,7 +81,7 @@ func TestBackChannelWithoutOpenIDProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, op, func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} })
+	a := newApp(t, op, func(c *login.Config) { c.Provider, c.Scopes = p, []string{"read:user"} })
 	good := op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: logoutClaims(op, nil)})
 	if code := backchannel(a, http.MethodPost, url.Values{"logout_token": {good}}); code != 400 {
 		t.Errorf("%d, want 400", code)

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -16,14 +17,14 @@ import (
 // verifier built by mk from a provider of op.
 func introspectedAPI(t *testing.T, op *oidctest.Server, mk func(p *verify.Provider) verify.TokenVerifier) http.Handler {
 	t.Helper()
-	mw := middleware.Bearer(mk(providerOf(t, op)))
+	mw := bearer.Protect(mk(providerOf(t, op)))
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+		tok, _ := bearer.Token(r.Context())
 		w.Write([]byte(tok.Subject))
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/me", mw(ok))
-	mux.Handle("/admin", mw(middleware.RequireScope("admin")(ok)))
+	mux.Handle("/admin", mw(bearer.RequireScope("admin")(ok)))
 	return mux
 }
 
@@ -132,8 +133,8 @@ func TestBearerWithEither(t *testing.T) {
 // client.
 func clientCredentialsToken(t *testing.T, op *oidctest.Server) string {
 	t.Helper()
-	c, err := middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, AuthStyle: middleware.ClientSecretBasic})
+	c, err := outbound.New(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, AuthStyle: verify.ClientSecretBasic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestNewBearerRefusesNilVerifiers(t *testing.T) {
 	var jwts *verify.Verifier
 	var in *verify.Introspector
 	for name, v := range map[string]verify.TokenVerifier{"nil": nil, "nil *Verifier": jwts, "nil *Introspector": in} {
-		if _, err := middleware.NewBearer(middleware.BearerConfig{Verifier: v}); err == nil {
+		if _, err := bearer.New(bearer.Config{Verifier: v}); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -170,12 +171,12 @@ func TestNewBearerForWithIntrospector(t *testing.T) {
 		Subject string `json:"sub"`
 		Active  bool   `json:"active"`
 	}
-	mw, err := middleware.NewBearerFor[answer](middleware.BearerConfig{Verifier: introspector(t, op)(p)})
+	mw, err := bearer.NewFor[answer](bearer.Config{Verifier: introspector(t, op)(p)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := middleware.Claims[answer](r)
+		a, err := bearer.Claims[answer](r)
 		if err != nil {
 			t.Error(err)
 		}
@@ -188,7 +189,7 @@ func TestNewBearerForWithIntrospector(t *testing.T) {
 	type misfit struct {
 		Active string `json:"active"`
 	}
-	mw, _ = middleware.NewBearerFor[misfit](middleware.BearerConfig{Verifier: introspector(t, op)(p)})
+	mw, _ = bearer.NewFor[misfit](bearer.Config{Verifier: introspector(t, op)(p)})
 	if w := serve(mw(http.NotFoundHandler()), get("/", raw)); w.Code != 401 {
 		t.Fatalf("misfit: %d %s", w.Code, w.Body)
 	}
@@ -221,7 +222,7 @@ func TestIntrospectedDPoPBoundToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: introspector(t, op)(p), DPoP: dv})
+	mw, err := bearer.New(bearer.Config{Verifier: introspector(t, op)(p), DPoP: dv})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -26,7 +26,7 @@ func bubbleAPI(t *testing.T, op *oidctest.Server, cfg verify.ProviderConfig) *ap
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	return newAPIOn(t, op, p, verify.Config{}, middleware.BearerConfig{})
+	return newAPIOn(t, op, p, verify.Config{}, bearer.Config{})
 }
 
 // warmUp checks a token on the current keys passes, and returns it.

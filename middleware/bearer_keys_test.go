@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -22,7 +22,7 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 func TestBearerKeyRotatedIn(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	if w, err := a.do(get("/me", op.AccessToken("alice", "api"))); w.Code != 200 {
 		t.Fatalf("warm-up: %d %v", w.Code, err)
 	}
@@ -44,7 +44,7 @@ func TestBearerKeyRotatedIn(t *testing.T) {
 func TestBearerUnknownKidFlood(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	codes := map[int]int{}
@@ -73,7 +73,7 @@ func TestBearerUnknownKidFlood(t *testing.T) {
 func TestBearerJWKSDownAfterWarmup(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	if w, err := a.do(get("/me", op.AccessToken("alice", "api"))); w.Code != 200 {
 		t.Fatalf("warm-up: %d %v", w.Code, err)
 	}
@@ -96,7 +96,7 @@ func TestBearerKeysUnavailable(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	op.Set(func(b *oidctest.Behavior) { b.JWKSStatus = http.StatusBadGateway })
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	w, err := a.do(get("/me", op.AccessToken("alice", "api")))
 	if w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d, want 503 (err %v)", w.Code, err)
@@ -116,7 +116,7 @@ func TestBearerKeysUnavailable(t *testing.T) {
 func TestBearerRequiresAccessTokenType(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{Type: "at+jwt"}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{Type: "at+jwt"}, bearer.Config{})
 	for typ, want := range map[string]int{"at+jwt": 200, "application/at+jwt": 200, "AT+JWT": 200, "JWT": 401, "": 401} {
 		h := map[string]any{"typ": typ}
 		if typ == "" {
@@ -149,8 +149,8 @@ func TestBearerMultiTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := middleware.Bearer(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+	h := bearer.Protect(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := bearer.Token(r.Context())
 		w.Write([]byte(tok.Issuer))
 	}))
 	serve := func(tok string) *httptest.ResponseRecorder {

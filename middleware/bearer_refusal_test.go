@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -27,7 +27,7 @@ func countingAPI(t *testing.T) (*oidctest.Server, http.Handler, *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: v, Scopes: []string{"admin"}, AllowFormToken: true, InsecureAllowQueryToken: true})
+	mw, err := bearer.New(bearer.Config{Verifier: v, Scopes: []string{"admin"}, AllowFormToken: true, InsecureAllowQueryToken: true})
 	if err != nil {
 		t.Fatal(err)
 	}

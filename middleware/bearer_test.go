@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -29,7 +29,7 @@ type api struct {
 	lastErr atomic.Pointer[error]
 }
 
-func newAPI(t testing.TB, op *oidctest.Server, vc verify.Config, bc middleware.BearerConfig) *api {
+func newAPI(t testing.TB, op *oidctest.Server, vc verify.Config, bc bearer.Config) *api {
 	t.Helper()
 	p, err := verify.Discover(context.Background(), op.URL, nil)
 	if err != nil {
@@ -40,7 +40,7 @@ func newAPI(t testing.TB, op *oidctest.Server, vc verify.Config, bc middleware.B
 }
 
 // newAPIOn is newAPI on a provider the caller made.
-func newAPIOn(t testing.TB, op *oidctest.Server, p *verify.Provider, vc verify.Config, bc middleware.BearerConfig) *api {
+func newAPIOn(t testing.TB, op *oidctest.Server, p *verify.Provider, vc verify.Config, bc bearer.Config) *api {
 	t.Helper()
 	if vc.Audiences == nil {
 		vc.Audiences = []string{"api"}
@@ -53,19 +53,19 @@ func newAPIOn(t testing.TB, op *oidctest.Server, p *verify.Provider, vc verify.C
 	bc.Verifier = v
 	bc.ErrorResponder = func(w http.ResponseWriter, r *http.Request, err error) {
 		a.lastErr.Store(&err)
-		middleware.WriteBearerError(w, r, err)
+		bearer.WriteError(w, r, err)
 	}
-	mw, err := middleware.NewBearer(bc)
+	mw, err := bearer.New(bc)
 	if err != nil {
 		t.Fatalf("NewBearer: %v", err)
 	}
 	mux := http.NewServeMux()
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+		tok, _ := bearer.Token(r.Context())
 		w.Write([]byte(tok.Subject))
 	})
 	mux.Handle("/me", mw(ok))
-	mux.Handle("/admin", mw(middleware.RequireScope("admin")(ok)))
+	mux.Handle("/admin", mw(bearer.RequireScope("admin")(ok)))
 	a.handler = mux
 	return a
 }
@@ -104,7 +104,7 @@ func claims(op *oidctest.Server, mod func(map[string]any)) map[string]any {
 func TestBearerAttacks(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{AllowFormToken: true})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{AllowFormToken: true})
 
 	foreign, _ := rsa.GenerateKey(rand.Reader, 2048)
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

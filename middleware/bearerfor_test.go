@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -19,7 +19,7 @@ type tenantClaims struct {
 	Roles  *[]string `json:"roles"`
 }
 
-func TestNewBearerForDecodesOnce(t *testing.T) {
+func TestNewForDecodesOnce(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	p, err := verify.Discover(t.Context(), op.URL, nil)
@@ -29,17 +29,17 @@ func TestNewBearerForDecodesOnce(t *testing.T) {
 	defer p.Close()
 	v, _ := verify.NewVerifier(verify.Config{Audiences: []string{"api"}}, p)
 	var lastErr error
-	mw, err := middleware.NewBearerFor[tenantClaims](middleware.BearerConfig{Verifier: v,
+	mw, err := bearer.NewFor[tenantClaims](bearer.Config{Verifier: v,
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {
 			lastErr = err
-			middleware.WriteBearerError(w, r, err)
+			bearer.WriteError(w, r, err)
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c1, err1 := middleware.Claims[tenantClaims](r)
-		c2, err2 := middleware.Claims[tenantClaims](r)
+		c1, err1 := bearer.Claims[tenantClaims](r)
+		c2, err2 := bearer.Claims[tenantClaims](r)
 		switch {
 		case err1 != nil || err2 != nil:
 			t.Errorf("Claims: %v %v", err1, err2)
@@ -49,7 +49,7 @@ func TestNewBearerForDecodesOnce(t *testing.T) {
 			t.Error("Claims decoded the token again")
 		}
 		// Another type is decoded from the token as before.
-		if other, err := middleware.Claims[struct {
+		if other, err := bearer.Claims[struct {
 			Tenant string `json:"tid"`
 		}](r); err != nil || other.Tenant != "t-1" {
 			t.Errorf("another claims type: %+v %v", other, err)

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -20,7 +20,7 @@ import (
 func hookedApp(t *testing.T, op *oidctest.Server, opts ...appOpt) (*app, *atomic.Int64) {
 	t.Helper()
 	var logins atomic.Int64
-	opts = append(opts, func(c *middleware.Config) {
+	opts = append(opts, func(c *login.Config) {
 		c.AfterLogin = func(context.Context, *session.Session) error { logins.Add(1); return nil }
 	})
 	return newApp(t, op, opts...), &logins
@@ -78,7 +78,7 @@ func TestAttackRefusedCallbackDoesNothing(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			op := oidctest.NewServer()
 			defer op.Close()
-			a, logins := hookedApp(t, op, func(c *middleware.Config) { c.FetchUserinfo = true })
+			a, logins := hookedApp(t, op, func(c *login.Config) { c.FetchUserinfo = true })
 			b := newBrowser(t)
 			cb := callbackURL(t, a, "alice", b.startLogin(a, "/me"))
 			if r.set != nil {
@@ -114,7 +114,7 @@ func plainOAuthProvider(t *testing.T, op *oidctest.Server) appOpt {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} }
+	return func(c *login.Config) { c.Provider, c.Scopes = p, []string{"read:user"} }
 }
 
 // TestAttackUserinfoUnreachable: a login whose userinfo endpoint does not
@@ -131,7 +131,7 @@ func TestAttackUserinfoUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	op.Set(func(b *oidctest.Behavior) { b.OmitIDToken = true })
-	a, logins := hookedApp(t, op, func(c *middleware.Config) { c.Provider, c.Scopes = p, []string{"read:user"} })
+	a, logins := hookedApp(t, op, func(c *login.Config) { c.Provider, c.Scopes = p, []string{"read:user"} })
 	b := newBrowser(t)
 	w := callbackDirect(t, a, b, callbackURL(t, a, "octocat", b.startLogin(a, "/me")))
 	if w.Code < 500 || logins.Load() != 0 {

@@ -9,14 +9,14 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
 // callers runs n concurrent Token calls and reports, once every goroutine
 // of the bubble is blocked or done, how many have not returned (are waiting
 // for the renewal), then collects them all.
-func callers(tr *middleware.Transport, n int) (waiting int, collect func() map[string]int) {
+func callers(tr *outbound.Transport, n int) (waiting int, collect func() map[string]int) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var returned atomic.Int64
@@ -118,7 +118,7 @@ func TestRefreshClientBackgroundRenewalPersistsFirst(t *testing.T) {
 			seenAtRotation = append(seenAtRotation, api.distinctTokens())
 			return nil
 		}
-		c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 			ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: onRotate,
 			HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
 			Base:       &http.Transport{DisableKeepAlives: true}})

@@ -20,7 +20,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -48,8 +49,8 @@ func newM2MAPI(t testing.TB, op *oidctest.Server) *m2mAPI {
 		t.Fatal(err)
 	}
 	api := &m2mAPI{}
-	inner := middleware.Bearer(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+	inner := bearer.Protect(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := bearer.Token(r.Context())
 		for _, a := range tok.Audience {
 			api.auds.Store(a, true)
 		}
@@ -110,16 +111,16 @@ func ccBurst(t testing.TB, c *http.Client, url string, n int, what string) {
 	wg.Wait()
 }
 
-func ccConfig(op *oidctest.Server) middleware.ClientConfig {
-	return middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret}
+func ccConfig(op *oidctest.Server) outbound.Config {
+	return outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret}
 }
 
 // bubbleConfig is ccConfig for a client built inside a synctest bubble.
-func bubbleConfig(op *oidctest.Server) middleware.ClientConfig { return inBubble(ccConfig(op)) }
+func bubbleConfig(op *oidctest.Server) outbound.Config { return inBubble(ccConfig(op)) }
 
 // inBubble makes c's token requests and API calls use no keep-alive, so no
 // connection, and no goroutine reading one, outlives a synctest bubble.
-func inBubble(c middleware.ClientConfig) middleware.ClientConfig {
+func inBubble(c outbound.Config) outbound.Config {
 	c.HTTPClient = &http.Client{Transport: bubbleTransport()}
 	c.Base = bubbleTransport()
 	return c
@@ -129,9 +130,9 @@ func inBubble(c middleware.ClientConfig) middleware.ClientConfig {
 // outside it: without keep-alive, nothing it starts outlives the request.
 func bubbleTransport() *http.Transport { return &http.Transport{DisableKeepAlives: true} }
 
-func newTransport(t testing.TB, c middleware.ClientConfig) *middleware.Transport {
+func newTransport(t testing.TB, c outbound.Config) *outbound.Transport {
 	t.Helper()
-	tr, err := middleware.NewTransport(c)
+	tr, err := outbound.NewTransport(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,23 +150,23 @@ func TestClientConfigValidation(t *testing.T) {
 	ok := ccConfig(op)
 	rows := []struct {
 		name string
-		edit func(*middleware.ClientConfig)
+		edit func(*outbound.Config)
 		ok   bool
 	}{
-		{"TokenURL", func(*middleware.ClientConfig) {}, true},
-		{"Provider", func(c *middleware.ClientConfig) { c.TokenURL, c.Provider = "", p }, true},
-		{"no endpoint", func(c *middleware.ClientConfig) { c.TokenURL = "" }, false},
-		{"http off loopback", func(c *middleware.ClientConfig) { c.TokenURL = "http://idp.example/token" }, false},
-		{"relative URL", func(c *middleware.ClientConfig) { c.TokenURL = "/token" }, false},
-		{"credentials in the URL", func(c *middleware.ClientConfig) { c.TokenURL = "https://u:" + op.ClientSecret + "@idp.example/token" }, false},
-		{"no client ID", func(c *middleware.ClientConfig) { c.ClientID = "" }, false},
-		{"no secret", func(c *middleware.ClientConfig) { c.ClientSecret = "" }, false},
-		{"unknown auth style", func(c *middleware.ClientConfig) { c.AuthStyle = 7 }, false},
+		{"TokenURL", func(*outbound.Config) {}, true},
+		{"Provider", func(c *outbound.Config) { c.TokenURL, c.Provider = "", p }, true},
+		{"no endpoint", func(c *outbound.Config) { c.TokenURL = "" }, false},
+		{"http off loopback", func(c *outbound.Config) { c.TokenURL = "http://idp.example/token" }, false},
+		{"relative URL", func(c *outbound.Config) { c.TokenURL = "/token" }, false},
+		{"credentials in the URL", func(c *outbound.Config) { c.TokenURL = "https://u:" + op.ClientSecret + "@idp.example/token" }, false},
+		{"no client ID", func(c *outbound.Config) { c.ClientID = "" }, false},
+		{"no secret", func(c *outbound.Config) { c.ClientSecret = "" }, false},
+		{"unknown auth style", func(c *outbound.Config) { c.AuthStyle = 7 }, false},
 	}
 	for _, tc := range rows {
 		c := ok
 		tc.edit(&c)
-		_, err := middleware.NewClient(c)
+		_, err := outbound.New(c)
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: %v", tc.name, err)
 		}
@@ -190,7 +191,7 @@ func TestClientSingleFlightAndRenewal(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := bubbleConfig(op)
 		cfg.ExpiryMargin = time.Second
-		c, err := middleware.NewClient(cfg)
+		c, err := outbound.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +281,7 @@ func TestClientRefusingAPIDoesNotFloodTheProvider(t *testing.T) {
 	defer op.Close()
 	api := newM2MAPI(t, op)
 	api.rejectAll.Store(true)
-	c, _ := middleware.NewClient(ccConfig(op))
+	c, _ := outbound.New(ccConfig(op))
 	for range 50 {
 		if code, _ := ccGet(t, c, api.srv.URL); code != 401 {
 			t.Fatalf("refusing API: %d", code)
@@ -325,10 +326,10 @@ func TestClientAuthStyles(t *testing.T) {
 	op.AddClient(oidctest.Client{ID: id, Secret: secret})
 	api := newM2MAPI(t, op)
 	tap := newTokenTap(t, op)
-	cfg := middleware.ClientConfig{TokenURL: tap.srv.URL + "/token", ClientID: id, ClientSecret: secret}
+	cfg := outbound.Config{TokenURL: tap.srv.URL + "/token", ClientID: id, ClientSecret: secret}
 
 	// Basic: each part form-url-encoded before base64 (RFC 6749 §2.3.1).
-	if code, _ := ccGet(t, ccMust(middleware.NewClient(cfg)), api.srv.URL); code != 200 {
+	if code, _ := ccGet(t, ccMust(outbound.New(cfg)), api.srv.URL); code != 200 {
 		t.Fatalf("client_secret_basic: %d", code)
 	}
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
@@ -336,8 +337,8 @@ func TestClientAuthStyles(t *testing.T) {
 		t.Errorf("client_secret_basic sent Authorization %q and form %v; want %q and no secret in the form", tap.auth[0], tap.form[0], want)
 	}
 
-	cfg.AuthStyle = middleware.ClientSecretPost
-	if code, _ := ccGet(t, ccMust(middleware.NewClient(cfg)), api.srv.URL); code != 200 {
+	cfg.AuthStyle = verify.ClientSecretPost
+	if code, _ := ccGet(t, ccMust(outbound.New(cfg)), api.srv.URL); code != 200 {
 		t.Fatalf("client_secret_post: %d", code)
 	}
 	if tap.auth[1] != "" || tap.form[1].Get("client_id") != id || tap.form[1].Get("client_secret") != secret {
@@ -345,11 +346,11 @@ func TestClientAuthStyles(t *testing.T) {
 	}
 
 	// A refused style is not retried with the other (no auto-detection).
-	for _, style := range []middleware.AuthStyle{middleware.ClientSecretBasic, middleware.ClientSecretPost} {
+	for _, style := range []verify.AuthStyle{verify.ClientSecretBasic, verify.ClientSecretPost} {
 		bad := cfg
 		bad.AuthStyle, bad.ClientSecret = style, "wrong"
-		_, err := ccMust(middleware.NewClient(bad)).Get(api.srv.URL)
-		var pe *middleware.ProviderError
+		_, err := ccMust(outbound.New(bad)).Get(api.srv.URL)
+		var pe *verify.ProviderError
 		if !errors.As(err, &pe) || pe.Code != "invalid_client" || pe.Status != 401 {
 			t.Errorf("style %d, wrong secret: %v, want ProviderError 401 invalid_client", style, err)
 		}
@@ -463,7 +464,7 @@ func TestClientTokenResponseQuirks(t *testing.T) {
 			op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 1500 * time.Millisecond })
 			op.Set(tc.set)
 			synctest.Test(t, func(t *testing.T) {
-				tr := newTransport(t, inBubble(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "svc",
+				tr := newTransport(t, inBubble(outbound.Config{TokenURL: op.URL + "/token", ClientID: "svc",
 					ClientSecret: secret, DefaultLifetime: tc.deflife}))
 				resp, err := (&http.Client{Transport: tr}).Get(api.srv.URL)
 				if tc.renew > 0 {
@@ -490,10 +491,10 @@ func TestClientTokenResponseQuirks(t *testing.T) {
 					resp.Body.Close()
 					t.Fatalf("accepted: %d", resp.StatusCode)
 				}
-				if !errors.Is(err, middleware.ErrProvider) {
+				if !errors.Is(err, verify.ErrProvider) {
 					t.Errorf("error %v: want ErrProvider", err)
 				}
-				var pe *middleware.ProviderError
+				var pe *verify.ProviderError
 				isPE := errors.As(err, &pe)
 				switch {
 				case tc.status == 0 && isPE:
@@ -612,7 +613,7 @@ func TestClientTokenRequestUsesTheRequestContext(t *testing.T) {
 		tap := &valueTap{next: bubbleTransport()}
 		cfg := bubbleConfig(op)
 		cfg.ExpiryMargin, cfg.HTTPClient = time.Second, &http.Client{Transport: tap}
-		c := ccMust(middleware.NewClient(cfg))
+		c := ccMust(outbound.New(cfg))
 		call := func(v string) (*http.Response, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, v))
 			req, _ := http.NewRequestWithContext(ctx, "GET", api.srv.URL, nil)
@@ -656,7 +657,7 @@ func TestClientNoGoroutineLeak(t *testing.T) {
 		base, tokHTTP := &http.Transport{}, &http.Client{Transport: &http.Transport{}}
 		cfg := ccConfig(op)
 		cfg.ExpiryMargin, cfg.Base, cfg.HTTPClient = 1900*time.Millisecond, base, tokHTTP
-		c := ccMust(middleware.NewClient(cfg))
+		c := ccMust(outbound.New(cfg))
 		var wg sync.WaitGroup
 		for range 100 {
 			wg.Go(func() { ccGet(t, c, api.URL) })
@@ -771,7 +772,7 @@ func TestRefreshClientRotation(t *testing.T) {
 		return nil
 	}
 	synctest.Test(t, func(t *testing.T) {
-		c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 			ClientSecret: op.ClientSecret, RefreshToken: rt, ExpiryMargin: time.Second, OnRotate: onRotate,
 			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()})
 		if err != nil {
@@ -802,7 +803,7 @@ func TestRefreshClientRotation(t *testing.T) {
 			}
 		}
 		// A restart from the last persisted token: the grant was never revoked.
-		c2, _ := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		c2, _ := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 			ClientSecret: op.ClientSecret, RefreshToken: rotations[2].token, OnRotate: onRotate,
 			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()})
 		if code, _ := ccGet(t, c2, api.srv.URL); code != 200 {
@@ -824,7 +825,7 @@ func TestRefreshClientOnRotateFailure(t *testing.T) {
 	fail.Store(true)
 	var saved atomic.Pointer[string]
 	synctest.Test(t, func(t *testing.T) {
-		c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 			ClientSecret: op.ClientSecret, RefreshToken: rt, HTTPClient: &http.Client{Transport: bubbleTransport()},
 			Base: bubbleTransport(), OnRotate: func(_ context.Context, n string) error {
 				if fail.Load() {
@@ -869,20 +870,20 @@ func TestRefreshClientRefused(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	const rt = "not-a-refresh-token-of-this-provider"
-	c, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+	c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 		ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: func(context.Context, string) error { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Get(op.URL)
-	var pe *middleware.ProviderError
+	var pe *verify.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_grant" {
 		t.Errorf("unknown refresh token: %v, want ProviderError invalid_grant", err)
 	}
 	if err != nil && (strings.Contains(err.Error(), rt) || strings.Contains(err.Error(), op.ClientSecret)) {
 		t.Errorf("the error holds a secret: %v", err)
 	}
-	if _, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+	if _, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 		ClientSecret: op.ClientSecret, RefreshToken: rt}); err == nil {
 		t.Error("a refresh client without OnRotate was accepted")
 	}
@@ -958,7 +959,7 @@ func TestClientRenewalFailureKeepsValidToken(t *testing.T) {
 		}
 		time.Sleep(30 * time.Second) // past expiry, past the 2 s back-off
 		_, err = tr.Token(context.Background())
-		var pe *middleware.ProviderError
+		var pe *verify.ProviderError
 		if !errors.As(err, &pe) || pe.Status != 500 || count() != 4 {
 			t.Fatalf("expired, provider down: %v, %d token requests; want a 500 ProviderError and 4", err, count())
 		}
@@ -998,7 +999,7 @@ func TestClientBackoffWhileProviderDown(t *testing.T) {
 		start := time.Now()
 		for time.Since(start) <= 91*time.Second {
 			before := op.Count("token:client_credentials")
-			if _, err := tr.Token(context.Background()); !errors.Is(err, middleware.ErrProvider) {
+			if _, err := tr.Token(context.Background()); !errors.Is(err, verify.ErrProvider) {
 				t.Fatalf("provider down: %v, want ErrProvider", err)
 			}
 			if op.Count("token:client_credentials") != before {

@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -58,9 +59,9 @@ func TestPrivateKeyJWTLogin(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	op := keyedProvider(t, key)
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
-	a := newApp(t, op, func(c *middleware.Config) {
-		c.AuthStyle = middleware.PrivateKeyJWT
-		c.ClientKey = middleware.ClientKey{Signer: key, KeyID: "k1"}
+	a := newApp(t, op, func(c *login.Config) {
+		c.AuthStyle = verify.PrivateKeyJWT
+		c.ClientKey = verify.ClientKey{Signer: key, KeyID: "k1"}
 		c.PushedAuthorization = true
 	})
 	b := newBrowser(t)
@@ -103,10 +104,10 @@ func TestPrivateKeyJWTClientCredentials(t *testing.T) {
 			op := keyedProvider(t, key)
 			api := newM2MAPI(t, op)
 			tap := newTokenTap(t, op)
-			cfg := middleware.ClientConfig{TokenURL: tap.srv.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret,
-				AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: key, KeyID: "key-1", Audience: op.URL + "/token"}}
+			cfg := outbound.Config{TokenURL: tap.srv.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret,
+				AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: key, KeyID: "key-1", Audience: op.URL + "/token"}}
 			for range 2 { // two clients: two token requests
-				if code, body := ccGet(t, ccMust(middleware.NewClient(cfg)), api.srv.URL); code != 200 {
+				if code, body := ccGet(t, ccMust(outbound.New(cfg)), api.srv.URL); code != 200 {
 					t.Fatalf("API: %d %s", code, body)
 				}
 			}
@@ -141,10 +142,10 @@ func TestPrivateKeyJWTRefreshClient(t *testing.T) {
 	rt := provisionRefreshToken(t, op) // with the secret; from here on the client has only its key
 	op.AddClient(oidctest.Client{ID: op.ClientID, PublicKey: key.Public()})
 	api := newM2MAPI(t, op)
-	ck := middleware.ClientKey{Signer: key}
-	rc, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+	ck := verify.ClientKey{Signer: key}
+	rc, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
 		RefreshToken: rt, OnRotate: func(context.Context, string) error { return nil },
-		AuthStyle: middleware.PrivateKeyJWT, ClientKey: ck})
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: ck})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,8 +164,8 @@ func TestAttackPrivateKeyJWTSecretNeverSent(t *testing.T) {
 	op := keyedProvider(t, key)
 	tap := newTokenTap(t, op)
 	op.Set(func(b *oidctest.Behavior) { b.TokenStatus = 400 })
-	c := ccMust(middleware.NewClient(middleware.ClientConfig{TokenURL: tap.srv.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: key}}))
+	c := ccMust(outbound.New(outbound.Config{TokenURL: tap.srv.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: key}}))
 	if _, err := c.Get("http://127.0.0.1:1/"); err == nil {
 		t.Fatal("a refused token request gave no error")
 	}
@@ -193,21 +194,21 @@ func TestNewRefusesBadClientKey(t *testing.T) {
 	p224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
 	good, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	for name, c := range map[string]struct {
-		style middleware.AuthStyle
-		key   middleware.ClientKey
+		style verify.AuthStyle
+		key   verify.ClientKey
 	}{
-		"NoKey":           {middleware.PrivateKeyJWT, middleware.ClientKey{}},
-		"RSA1024":         {middleware.PrivateKeyJWT, middleware.ClientKey{Signer: weakRSA}},
-		"P224":            {middleware.PrivateKeyJWT, middleware.ClientKey{Signer: p224}},
-		"UnknownKeyType":  {middleware.PrivateKeyJWT, middleware.ClientKey{Signer: opaqueSigner{}}},
-		"KeyWithoutStyle": {middleware.ClientSecretBasic, middleware.ClientKey{Signer: good}},
+		"NoKey":           {verify.PrivateKeyJWT, verify.ClientKey{}},
+		"RSA1024":         {verify.PrivateKeyJWT, verify.ClientKey{Signer: weakRSA}},
+		"P224":            {verify.PrivateKeyJWT, verify.ClientKey{Signer: p224}},
+		"UnknownKeyType":  {verify.PrivateKeyJWT, verify.ClientKey{Signer: opaqueSigner{}}},
+		"KeyWithoutStyle": {verify.ClientSecretBasic, verify.ClientKey{Signer: good}},
 	} {
 		errs := map[string]error{}
-		_, errs["ClientConfig"] = middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: "c", ClientSecret: "s", AuthStyle: c.style, ClientKey: c.key})
-		_, errs["RefreshClientConfig"] = middleware.NewRefreshClient(middleware.RefreshClientConfig{TokenURL: op.URL + "/token", ClientID: "c", RefreshToken: "r",
+		_, errs["outbound: Config"] = outbound.New(outbound.Config{TokenURL: op.URL + "/token", ClientID: "c", ClientSecret: "s", AuthStyle: c.style, ClientKey: c.key})
+		_, errs["outbound: RefreshConfig"] = outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: "c", RefreshToken: "r",
 			OnRotate: func(context.Context, string) error { return nil }, AuthStyle: c.style, ClientKey: c.key})
-		_, errs["ExchangeConfig"] = middleware.NewExchangeClient(middleware.ExchangeConfig{TokenURL: op.URL + "/token", ClientID: "c", Audience: "api", AuthStyle: c.style, ClientKey: c.key})
-		_, errs["Config"] = middleware.New(middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/callback",
+		_, errs["outbound: ExchangeConfig"] = outbound.NewExchange(outbound.ExchangeConfig{TokenURL: op.URL + "/token", ClientID: "c", Audience: "api", AuthStyle: c.style, ClientKey: c.key})
+		_, errs["login: Config"] = login.New(login.Config{Provider: p, ClientID: "c", RedirectURL: "/callback",
 			Sessions: testManager(t), AuthStyle: c.style, ClientKey: c.key})
 		for cfg, err := range errs {
 			if err == nil || !strings.Contains(err.Error(), cfg) {
@@ -231,14 +232,14 @@ func TestPrivateKeyJWTRefusedNamesMethod(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	op := keyedProvider(t, key)
-	c := ccMust(middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: other}}))
+	c := ccMust(outbound.New(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: other}}))
 	_, err := c.Get("http://127.0.0.1:1/")
-	var pe *middleware.ProviderError
+	var pe *verify.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_client" || !strings.Contains(err.Error(), "private_key_jwt") {
 		t.Errorf("unknown key: %v, want invalid_client naming private_key_jwt", err)
 	}
-	if s := middleware.PrivateKeyJWT.String(); s != "private_key_jwt" {
+	if s := verify.PrivateKeyJWT.String(); s != "private_key_jwt" {
 		t.Errorf("PrivateKeyJWT.String() = %q", s)
 	}
 }
@@ -247,8 +248,8 @@ func TestPrivateKeyJWTRefusedNamesMethod(t *testing.T) {
 // by assertion (the provider knows only the client's key).
 func TestPrivateKeyJWTExchangeClient(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	x := newExchangeAPIs(t, middleware.ExchangeConfig{Scopes: []string{"read"},
-		AuthStyle: middleware.PrivateKeyJWT, ClientKey: middleware.ClientKey{Signer: key}})
+	x := newExchangeAPIs(t, outbound.ExchangeConfig{Scopes: []string{"read"},
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: key}})
 	x.op.AddClient(oidctest.Client{ID: x.op.ClientID, PublicKey: key.Public()})
 	if code, body := x.call(t, x.op.AccessToken("alice", "api-a", "read")); code != 200 || body != "alice api-b read" {
 		t.Fatalf("%d %q", code, body)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -37,10 +37,10 @@ func claimsAPI(t *testing.T) (*oidctest.Server, http.Handler) {
 		t.Fatal(err)
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := middleware.Claims[appClaims](r)
+		c, err := bearer.Claims[appClaims](r)
 		if err != nil {
 			w.WriteHeader(http.StatusUnauthorized)
-			if errors.Is(err, middleware.ErrNoToken) {
+			if errors.Is(err, bearer.ErrNoToken) {
 				w.Write([]byte("ErrNoToken"))
 			}
 			return
@@ -48,7 +48,7 @@ func claimsAPI(t *testing.T) (*oidctest.Server, http.Handler) {
 		json.NewEncoder(w).Encode(c)
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/claims", middleware.Bearer(v)(h))
+	mux.Handle("/claims", bearer.Protect(v)(h))
 	mux.Handle("/open", h)
 	return op, mux
 }

@@ -1,30 +1,26 @@
-// Package middleware holds the net/http handlers of Gatehouse, composing the
-// verify and session packages. They plug into any router that takes
-// http.Handler or func(http.Handler) http.Handler.
+// Package middleware is the map of Gatehouse's net/http handlers. Each
+// product is a package of its own, and all of them plug into any router
+// that takes http.Handler or func(http.Handler) http.Handler:
 //
-// # Protecting an API
+//   - [github.com/gatehouse-go/gatehouse/middleware/login]: browser login
+//     with an OpenID provider or a plain OAuth 2.0 provider (Auth: Login,
+//     Callback, Logout, back-channel logout, and the Require and Optional
+//     middleware over sessions in cookies or Redis).
+//   - [github.com/gatehouse-go/gatehouse/middleware/bearer]: API
+//     protection (RFC 6750 bearer and RFC 9449 DPoP tokens, verified by a
+//     verify.TokenVerifier, scopes, RFC 9728 resource metadata).
+//   - [github.com/gatehouse-go/gatehouse/middleware/outbound]: HTTP
+//     clients that call APIs with tokens of their own (client credentials,
+//     a stored refresh token, RFC 8693 token exchange).
+//   - [github.com/gatehouse-go/gatehouse/middleware/providers]: settings
+//     of well-known providers for login (Google, Microsoft Entra, Apple,
+//     GitHub, ...).
 //
-// Bearer verifies the RFC 6750 bearer token of each request with a
-// verify.TokenVerifier (a verify.Verifier for JWTs, a verify.Introspector for
-// opaque tokens, or verify.Either of the two) and puts the token in the
-// request context (Token, Claims). RequireScope and RequireToken add
-// per-route rules. With BearerConfig.Resource every challenge names the
-// API's RFC 9728 metadata, which ProtectedResourceMetadata serves.
+// Client authentication at the provider (verify.AuthStyle,
+// verify.ClientKey) and the provider's error answers (verify.ProviderError)
+// are shared by all of them and live in package verify.
 //
-// # Logging users in
-//
-// An Auth (New) provides the Login, Callback and Logout endpoints and the
-// Require and Optional middleware for browser sessions: authorization code
-// flow with PKCE S256, state and nonce always, per-flow state cookies, full
-// ID-token verification, a session saved under a fresh ID, refresh before
-// expiry (single-flight, rotated refresh tokens saved before use), logout
-// with revocation and RP-initiated logout. Several Auths (one per provider)
-// can share one session.Manager.
-//
-// # Errors
-//
-// Handlers never write an internal error or a provider's response body into
-// a page. Refusals go through a configurable responder given a *BearerError
-// or an *AuthError, whose Err field carries the cause for logs and
-// errors.Is.
+// This package has no code; its tests drive the packages together, against
+// the in-process test provider (verify/oidctest), the npm oidc-provider,
+// Redis and a browser.
 package middleware

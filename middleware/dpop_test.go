@@ -18,7 +18,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -98,7 +98,7 @@ func dpopGet(path, token, proof string) *http.Request {
 
 const meURI = "http://example.com/me" // what httptest.NewRequest addresses
 
-func newDPoPAPI(t *testing.T, dc verify.DPoPConfig, bc middleware.BearerConfig) (*oidctest.Server, *api, *verify.DPoPVerifier) {
+func newDPoPAPI(t *testing.T, dc verify.DPoPConfig, bc bearer.Config) (*oidctest.Server, *api, *verify.DPoPVerifier) {
 	t.Helper()
 	op := oidctest.NewServer()
 	t.Cleanup(op.Close)
@@ -111,7 +111,7 @@ func newDPoPAPI(t *testing.T, dc verify.DPoPConfig, bc middleware.BearerConfig) 
 }
 
 func TestDPoPRequestAccepted(t *testing.T) {
-	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, middleware.BearerConfig{})
+	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, bearer.Config{})
 	k := newProofKey(t)
 	tok := boundToken(op, k.jkt)
 	w, err := a.do(dpopGet("/me", tok, k.proof(op, "GET", meURI, tok, nil, nil)))
@@ -134,7 +134,7 @@ func TestDPoPRequestAccepted(t *testing.T) {
 // TestAttackDPoPRequests: every misuse of a DPoP-bound token or proof is
 // refused with 401 and the right error code in the DPoP challenge.
 func TestAttackDPoPRequests(t *testing.T) {
-	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, middleware.BearerConfig{})
+	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, bearer.Config{})
 	k, other := newProofKey(t), newProofKey(t)
 	tok, otherTok := boundToken(op, k.jkt), boundToken(op, other.jkt)
 	priv := maps.Clone(k.jwk)
@@ -189,8 +189,8 @@ func TestAttackDPoPRequests(t *testing.T) {
 // TestAttackDPoPBoundTokenSentAsBearer: a DPoP-bound token is refused with
 // the Bearer scheme, whether or not the API accepts DPoP.
 func TestAttackDPoPBoundTokenSentAsBearer(t *testing.T) {
-	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, middleware.BearerConfig{})
-	plain := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, bearer.Config{})
+	plain := newAPI(t, op, verify.Config{}, bearer.Config{})
 	tok := boundToken(op, newProofKey(t).jkt)
 	for name, a := range map[string]*api{"DPoP API": a, "bearer-only API": plain} {
 		w, err := a.do(get("/me", tok))
@@ -207,7 +207,7 @@ func TestAttackDPoPBoundTokenSentAsBearer(t *testing.T) {
 }
 
 func TestDPoPNonce(t *testing.T) {
-	op, a, dv := newDPoPAPI(t, verify.DPoPConfig{RequireNonce: true}, middleware.BearerConfig{})
+	op, a, dv := newDPoPAPI(t, verify.DPoPConfig{RequireNonce: true}, bearer.Config{})
 	k := newProofKey(t)
 	tok := boundToken(op, k.jkt)
 	w, err := a.do(dpopGet("/me", tok, k.proof(op, "GET", meURI, tok, nil, nil)))
@@ -225,7 +225,7 @@ func TestDPoPNonce(t *testing.T) {
 // TestDPoPPublicURL: behind a TLS-terminating proxy the proof names the
 // public URL; a proof naming the internal address is refused.
 func TestDPoPPublicURL(t *testing.T) {
-	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, middleware.BearerConfig{PublicURL: "https://api.example.test/v1/"})
+	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, bearer.Config{PublicURL: "https://api.example.test/v1/"})
 	k := newProofKey(t)
 	tok := boundToken(op, k.jkt)
 	if w, err := a.do(dpopGet("/me", tok, k.proof(op, "GET", "https://api.example.test/v1/me", tok, nil, nil))); w.Code != 200 {
@@ -235,20 +235,20 @@ func TestDPoPPublicURL(t *testing.T) {
 		t.Fatalf("internal URL: %d", w.Code)
 	}
 	for _, bad := range []string{"api.example.test", "ftp://x/", "https://u@x/", "https://x/?q"} {
-		if _, err := middleware.NewBearer(middleware.BearerConfig{Verifier: &verify.Verifier{}, PublicURL: bad}); err == nil {
+		if _, err := bearer.New(bearer.Config{Verifier: &verify.Verifier{}, PublicURL: bad}); err == nil {
 			t.Errorf("PublicURL %q accepted", bad)
 		}
 	}
 }
 
 func TestRequireDPoP(t *testing.T) {
-	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, middleware.BearerConfig{RequireDPoP: true})
+	op, a, _ := newDPoPAPI(t, verify.DPoPConfig{}, bearer.Config{RequireDPoP: true})
 	w, _ := a.do(get("/me", op.AccessToken("alice", "api")))
 	www := w.Header().Values("WWW-Authenticate")
 	if w.Code != 401 || len(www) != 1 || !strings.HasPrefix(www[0], `DPoP realm="api", error="invalid_token"`) {
 		t.Fatalf("%d %q", w.Code, www)
 	}
-	if _, err := middleware.NewBearer(middleware.BearerConfig{Verifier: &verify.Verifier{}, RequireDPoP: true}); err == nil {
+	if _, err := bearer.New(bearer.Config{Verifier: &verify.Verifier{}, RequireDPoP: true}); err == nil {
 		t.Fatal("RequireDPoP without DPoP accepted")
 	}
 }

@@ -16,7 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -37,13 +38,13 @@ func newDPoPM2MAPI(t *testing.T, op *oidctest.Server) *dpopM2MAPI {
 	t.Cleanup(p.Close)
 	v, _ := verify.NewVerifier(verify.Config{Audiences: []string{"api"}}, p)
 	dv, _ := verify.NewDPoPVerifier(verify.DPoPConfig{RequireNonce: true})
-	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: v, DPoP: dv, RequireDPoP: true})
+	mw, err := bearer.New(bearer.Config{Verifier: v, DPoP: dv, RequireDPoP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := &dpopM2MAPI{}
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+		tok, _ := bearer.Token(r.Context())
 		body, _ := io.ReadAll(r.Body)
 		w.Write([]byte(tok.Subject + " " + string(body)))
 	}))
@@ -79,7 +80,7 @@ func TestClientDPoP(t *testing.T) {
 			api := newDPoPM2MAPI(t, op)
 			c := ccConfig(op)
 			c.DPoPKey = key
-			client := ccMust(middleware.NewClient(c))
+			client := ccMust(outbound.New(c))
 			if code, body := ccGet(t, client, api.srv.URL+"/x"); code != 200 || body != op.ClientID+" " {
 				t.Fatalf("%d %q", code, body)
 			}
@@ -111,7 +112,7 @@ func TestClientDPoPNonceRetryKeepsBody(t *testing.T) {
 	api := newDPoPM2MAPI(t, op)
 	c := ccConfig(op)
 	c.DPoPKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	client := ccMust(middleware.NewClient(c))
+	client := ccMust(outbound.New(c))
 	resp, err := client.Post(api.srv.URL+"/x", "text/plain", strings.NewReader("first"))
 	if err != nil {
 		t.Fatal(err)
@@ -134,9 +135,9 @@ func TestAttackProviderIgnoresDPoP(t *testing.T) {
 	})
 	c := ccConfig(op)
 	c.DPoPKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	client := ccMust(middleware.NewClient(c))
+	client := ccMust(outbound.New(c))
 	_, err := client.Get(op.URL + "/userinfo")
-	if !errors.Is(err, middleware.ErrProvider) || !strings.Contains(err.Error(), "not DPoP") {
+	if !errors.Is(err, verify.ErrProvider) || !strings.Contains(err.Error(), "not DPoP") {
 		t.Fatalf("%v", err)
 	}
 }
@@ -149,7 +150,7 @@ func TestClientDPoPKeyValidation(t *testing.T) {
 	for name, key := range map[string]crypto.Signer{"RSA 1024": small, "P-224": p224} {
 		c := ccConfig(op)
 		c.DPoPKey = key
-		if _, err := middleware.NewClient(c); err == nil {
+		if _, err := outbound.New(c); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}

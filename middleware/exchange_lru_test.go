@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -13,7 +13,7 @@ import (
 // another's token expires sooner, and a caller in use keeps its exchanged
 // token.
 func TestExchangeCacheEvictsLeastRecentCaller(t *testing.T) {
-	x := newExchangeAPIs(t, middleware.ExchangeConfig{CacheSize: 2})
+	x := newExchangeAPIs(t, outbound.ExchangeConfig{CacheSize: 2})
 	token := func(sub string, life time.Duration) string {
 		now := time.Now()
 		return x.op.Sign(oidctest.Token{Header: map[string]any{"typ": "at+jwt"}, Claims: map[string]any{

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -27,7 +28,7 @@ type exchangeAPIs struct {
 	a  *httptest.Server
 }
 
-func newExchangeAPIs(t *testing.T, c middleware.ExchangeConfig) *exchangeAPIs {
+func newExchangeAPIs(t *testing.T, c outbound.ExchangeConfig) *exchangeAPIs {
 	t.Helper()
 	op := oidctest.NewServer()
 	t.Cleanup(op.Close)
@@ -43,8 +44,8 @@ func newExchangeAPIs(t *testing.T, c middleware.ExchangeConfig) *exchangeAPIs {
 		}
 		return v
 	}
-	b := httptest.NewServer(middleware.Bearer(verifier("api-b"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+	b := httptest.NewServer(bearer.Protect(verifier("api-b"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := bearer.Token(r.Context())
 		fmt.Fprintf(w, "%s %s %s", tok.Subject, strings.Join(tok.Audience, ","), strings.Join(tok.Scopes, ","))
 	})))
 	t.Cleanup(b.Close)
@@ -52,8 +53,8 @@ func newExchangeAPIs(t *testing.T, c middleware.ExchangeConfig) *exchangeAPIs {
 	if c.Audience == "" {
 		c.Audience = "api-b"
 	}
-	client := ccMust(middleware.NewExchangeClient(c))
-	a := httptest.NewServer(middleware.Bearer(verifier("api-a"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	client := ccMust(outbound.NewExchange(c))
+	a := httptest.NewServer(bearer.Protect(verifier("api-a"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, _ := http.NewRequestWithContext(r.Context(), "GET", b.URL, nil)
 		resp, err := client.Do(req)
 		if err != nil {
@@ -85,7 +86,7 @@ func (x *exchangeAPIs) call(t *testing.T, token string) (int, string) {
 // exchanged for one restricted to B; one exchange per caller's token, even
 // for concurrent requests.
 func TestExchangeClient(t *testing.T) {
-	x := newExchangeAPIs(t, middleware.ExchangeConfig{Scopes: []string{"read"}})
+	x := newExchangeAPIs(t, outbound.ExchangeConfig{Scopes: []string{"read"}})
 	alice := x.op.AccessToken("alice", "api-a", "read", "write")
 	for range 3 {
 		if code, body := x.call(t, alice); code != 200 || body != "alice api-b read" {
@@ -114,7 +115,7 @@ func TestExchangeClient(t *testing.T) {
 // seen least recently (here also the one whose token expires first); the
 // others are still served from the cache.
 func TestExchangeCacheBound(t *testing.T) {
-	x := newExchangeAPIs(t, middleware.ExchangeConfig{CacheSize: 2})
+	x := newExchangeAPIs(t, outbound.ExchangeConfig{CacheSize: 2})
 	token := func(sub string, life time.Duration) string {
 		now := time.Now()
 		return x.op.Sign(oidctest.Token{Header: map[string]any{"typ": "at+jwt"}, Claims: map[string]any{
@@ -140,10 +141,10 @@ func TestExchangeCacheBound(t *testing.T) {
 func TestAttackExchangeWithoutCallerToken(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	client := ccMust(middleware.NewExchangeClient(middleware.ExchangeConfig{TokenURL: op.URL + "/token",
+	client := ccMust(outbound.NewExchange(outbound.ExchangeConfig{TokenURL: op.URL + "/token",
 		ClientID: op.ClientID, ClientSecret: op.ClientSecret, Audience: "api-b"}))
 	_, err := client.Get(op.URL + "/userinfo")
-	if !errors.Is(err, middleware.ErrNoToken) || op.Count("token") != 0 {
+	if !errors.Is(err, bearer.ErrNoToken) || op.Count("token") != 0 {
 		t.Fatalf("%v, %d token requests", err, op.Count("token"))
 	}
 }
@@ -151,7 +152,7 @@ func TestAttackExchangeWithoutCallerToken(t *testing.T) {
 // TestAttackProviderEchoesSubjectToken: a provider error quoting the
 // caller's token does not carry it into the error (and so into logs).
 func TestAttackProviderEchoesSubjectToken(t *testing.T) {
-	x := newExchangeAPIs(t, middleware.ExchangeConfig{})
+	x := newExchangeAPIs(t, outbound.ExchangeConfig{})
 	alice := x.op.AccessToken("alice", "api-a")
 	x.op.Set(func(b *oidctest.Behavior) {
 		b.TokenStatus = 400
@@ -166,12 +167,12 @@ func TestAttackProviderEchoesSubjectToken(t *testing.T) {
 }
 
 func TestExchangeConfigValidation(t *testing.T) {
-	for name, c := range map[string]middleware.ExchangeConfig{
+	for name, c := range map[string]outbound.ExchangeConfig{
 		"no audience":   {TokenURL: "https://op.example/token", ClientID: "a", ClientSecret: "s"},
 		"no secret":     {TokenURL: "https://op.example/token", ClientID: "a", Audience: "b"},
 		"http endpoint": {TokenURL: "http://op.example/token", ClientID: "a", ClientSecret: "s", Audience: "b"},
 	} {
-		if _, err := middleware.NewExchangeClient(c); err == nil {
+		if _, err := outbound.NewExchange(c); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -21,7 +22,7 @@ import (
 func TestFaultsTokenEndpoint(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newApp(t, op, func(c *middleware.Config) { c.HTTPClient = &http.Client{Timeout: 2 * time.Second} })
+	a := newApp(t, op, func(c *login.Config) { c.HTTPClient = &http.Client{Timeout: 2 * time.Second} })
 	big := `{"access_token":"` + strings.Repeat("x", 5<<20) + `","token_type":"Bearer"}`
 	rows := []struct {
 		name   string
@@ -52,7 +53,7 @@ func TestFaultsTokenEndpoint(t *testing.T) {
 			if resp.StatusCode != tc.status || !strings.Contains(body, tc.code) {
 				t.Errorf("status %d, want %d with code %s: %s", resp.StatusCode, tc.status, tc.code, body)
 			}
-			if !errors.Is(a.lastErr(), middleware.ErrProvider) {
+			if !errors.Is(a.lastErr(), verify.ErrProvider) {
 				t.Error("the error does not match ErrProvider")
 			}
 			if strings.Contains(body, "xxxxxxxx") || strings.Contains(body, "Service Unavailable") || strings.Contains(body, "token_ty") {
@@ -69,7 +70,7 @@ func TestFaultsUserinfoDown(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	op.Set(func(b *oidctest.Behavior) { b.UserinfoStatus = 500 })
-	a := newApp(t, op, func(c *middleware.Config) { c.FetchUserinfo = true })
+	a := newApp(t, op, func(c *login.Config) { c.FetchUserinfo = true })
 	if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != 502 {
 		t.Errorf("userinfo down: %d", resp.StatusCode)
 	}
@@ -126,7 +127,7 @@ func TestFaultsClockSkew(t *testing.T) {
 func TestOversizedInput(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	api := newAPI(t, op, verify.Config{}, middleware.BearerConfig{AllowFormToken: true})
+	api := newAPI(t, op, verify.Config{}, bearer.Config{AllowFormToken: true})
 	r := httptest.NewRequest("POST", "/me", strings.NewReader("access_token="+strings.Repeat("a", 1<<20)))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if w, _ := api.do(r); w.Code != 400 {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 )
 
 // newFormPostApp serves an app with FormPost over TLS (httptest), its
@@ -22,12 +22,12 @@ func newFormPostApp(t *testing.T) *app {
 	a.srv.StartTLS()
 	t.Cleanup(a.srv.Close)
 	var err error
-	a.auth, err = middleware.New(middleware.Config{
+	a.auth, err = login.New(login.Config{
 		Provider: p, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 		RedirectURL: a.srv.URL + "/callback", Sessions: a.sessions, FormPost: true, Now: a.clock.Now,
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {
 			a.errs <- err
-			middleware.WriteAuthError(w, r, err)
+			login.WriteAuthError(w, r, err)
 		},
 	})
 	if err != nil {
@@ -37,7 +37,7 @@ func newFormPostApp(t *testing.T) *app {
 	mux.HandleFunc("POST /callback", a.auth.Callback)
 	mux.HandleFunc("GET /callback", a.auth.Callback)
 	mux.Handle("GET /me", a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Write(s.Claims)
 	})))
 	return a
@@ -182,7 +182,7 @@ func TestAttackFormPostParamsInURL(t *testing.T) {
 func TestNewRefusesFormPostWithoutHTTPS(t *testing.T) {
 	_, p := discovered(t)
 	for _, redirect := range []string{"/callback", "http://127.0.0.1:8080/callback"} {
-		_, err := middleware.New(middleware.Config{Provider: p, ClientID: "c", RedirectURL: redirect, Sessions: testManager(t), FormPost: true})
+		_, err := login.New(login.Config{Provider: p, ClientID: "c", RedirectURL: redirect, Sessions: testManager(t), FormPost: true})
 		if err == nil || !strings.Contains(err.Error(), "FormPost needs an absolute https RedirectURL") {
 			t.Errorf("FormPost with RedirectURL %q: %v", redirect, err)
 		}

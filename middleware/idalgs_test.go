@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -32,7 +32,7 @@ func TestAttackIDTokenAlgNotAdvertised(t *testing.T) {
 			op := oidctest.NewServer()
 			defer op.Close()
 			op.Set(func(b *oidctest.Behavior) { b.IDTokenSigningAlgs = r.advertised })
-			a := withBackchannel(newApp(t, op, func(c *middleware.Config) { c.IDTokenAlgorithms = r.narrow }))
+			a := withBackchannel(newApp(t, op, func(c *login.Config) { c.IDTokenAlgorithms = r.narrow }))
 			for alg, want := range r.accept {
 				op.Set(func(b *oidctest.Behavior) { b.IDTokenAlg = alg })
 				b := newBrowser(t)
@@ -43,7 +43,7 @@ func TestAttackIDTokenAlgNotAdvertised(t *testing.T) {
 					t.Errorf("%s ID token: callback %d, /me %d (%v)", alg, resp.StatusCode, code, a.lastErr())
 				case !want && (resp.StatusCode != http.StatusBadGateway || code != 401):
 					t.Errorf("%s ID token: callback %d, /me %d, want 502 and no session", alg, resp.StatusCode, code)
-				case !want && !errors.Is(a.lastErr(), middleware.ErrProvider):
+				case !want && !errors.Is(a.lastErr(), verify.ErrProvider):
 					t.Errorf("%s ID token: error %v, want ErrProvider", alg, a.lastErr())
 				}
 				tok := op.Sign(oidctest.Token{Alg: alg, Header: map[string]any{"typ": "logout+jwt"}, Claims: logoutClaims(op, nil)})
@@ -69,7 +69,7 @@ func TestNewRefusesIDTokenAlgorithmsOutsideTheAllowlist(t *testing.T) {
 	}
 	defer p.Close()
 	for _, algs := range [][]string{{"HS256"}, {"none"}, {"ES256"}} {
-		_, err := middleware.New(middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/callback",
+		_, err := login.New(login.Config{Provider: p, ClientID: "c", RedirectURL: "/callback",
 			Sessions: newApp(t, op).sessions, IDTokenAlgorithms: algs})
 		if err == nil || !strings.Contains(err.Error(), "IDTokenAlgorithms") && !strings.Contains(err.Error(), "advertises") {
 			t.Errorf("IDTokenAlgorithms %v: %v", algs, err)

@@ -11,7 +11,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
 
@@ -30,21 +31,21 @@ func TestInteropDPoP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: v, DPoP: dv, RequireDPoP: true})
+	mw, err := bearer.New(bearer.Config{Verifier: v, DPoP: dv, RequireDPoP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+		tok, _ := bearer.Token(r.Context())
 		w.Write([]byte(tok.Subject + " " + tok.Confirmation.JKT))
 	})))
 	t.Cleanup(api.Close)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tap := &valueTap{next: http.DefaultTransport} // counts the token requests
-	cfg := middleware.ClientConfig{Provider: a.p, ClientID: interopClientID, ClientSecret: a.op.secret,
+	cfg := outbound.Config{Provider: a.p, ClientID: interopClientID, ClientSecret: a.op.secret,
 		Scopes: []string{"api:read"}, EndpointParams: url.Values{"resource": {interopResource}}, DPoPKey: key,
 		HTTPClient: &http.Client{Transport: tap}}
-	tr, err := middleware.NewTransport(cfg)
+	tr, err := outbound.NewTransport(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

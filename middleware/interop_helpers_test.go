@@ -30,7 +30,8 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -268,7 +269,7 @@ type interopApp struct {
 	srv   *httptest.Server
 	op    *nodeOP
 	p     *verify.Provider
-	auth  *middleware.Auth
+	auth  *login.Auth
 	api   http.Handler // Bearer-protected; answers the token's subject
 	key   *rsa.PrivateKey
 	errs  chan error // what the ErrorResponder saw
@@ -312,7 +313,7 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.auth, err = middleware.New(middleware.Config{
+	a.auth, err = login.New(login.Config{
 		Provider: a.p, ClientID: interopClientID, ClientSecret: a.op.secret,
 		RedirectURL: a.srv.URL + "/callback", Sessions: m,
 		Scopes:        []string{"openid", "profile", "email", "offline_access", "api:read"},
@@ -327,7 +328,7 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 			case a.errs <- err:
 			default:
 			}
-			middleware.WriteAuthError(w, r, err)
+			login.WriteAuthError(w, r, err)
 		}})
 	if err != nil {
 		t.Fatal(err)
@@ -336,8 +337,8 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.api = middleware.Bearer(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+	a.api = bearer.Protect(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := bearer.Token(r.Context())
 		w.Write([]byte(tok.Subject))
 	}))
 	mux.HandleFunc("GET /login", a.auth.Login)
@@ -356,11 +357,11 @@ func newInteropApp(t *testing.T, o opOptions) *interopApp {
 		w.Write(rec.Body.Bytes())
 	})
 	mux.Handle("GET /me", a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Write(s.Claims)
 	})))
 	mux.Handle("GET /token", a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		json.NewEncoder(w).Encode(sessionTokens{AT: s.AccessToken, RT: s.RefreshToken, IDT: s.IDToken, SID: s.SID})
 	})))
 	mux.Handle("GET /{$}", a.auth.LoggedOut(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("home")) })))

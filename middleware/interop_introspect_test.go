@@ -14,7 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
 
@@ -72,8 +73,8 @@ func TestInteropIntrospection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return middleware.Bearer(in, "api:read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok, _ := middleware.Token(r.Context())
+		return bearer.Protect(in, "api:read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok, _ := bearer.Token(r.Context())
 			w.Write([]byte(tok.ClientID + " " + strings.Join(tok.Audience, ",")))
 		}))
 	}
@@ -155,7 +156,7 @@ func TestInteropClientResourceIndicator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(middleware.Bearer(v, "api:read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	api := httptest.NewServer(bearer.Protect(v, "api:read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	defer api.Close()
 	for name, tc := range map[string]struct {
 		params url.Values
@@ -164,8 +165,8 @@ func TestInteropClientResourceIndicator(t *testing.T) {
 		"audience": {url.Values{"audience": {interopResource}}, 401},
 		"resource": {url.Values{"resource": {interopResource}}, 200},
 	} {
-		c, err := middleware.NewClient(middleware.ClientConfig{TokenURL: p.Metadata().TokenEndpoint, ClientID: interopClientID,
-			ClientSecret: op.secret, AuthStyle: middleware.ClientSecretBasic, Scopes: []string{"api:read"}, EndpointParams: tc.params})
+		c, err := outbound.New(outbound.Config{TokenURL: p.Metadata().TokenEndpoint, ClientID: interopClientID,
+			ClientSecret: op.secret, AuthStyle: verify.ClientSecretBasic, Scopes: []string{"api:read"}, EndpointParams: tc.params})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,17 +203,17 @@ func TestInteropIntrospectedDPoP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.NewBearer(middleware.BearerConfig{Verifier: in, DPoP: dv})
+	mw, err := bearer.New(bearer.Config{Verifier: in, DPoP: dv})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+		tok, _ := bearer.Token(r.Context())
 		w.Write([]byte(tok.Confirmation.JKT))
 	})))
 	defer api.Close()
 	dpopKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tr, err := middleware.NewTransport(middleware.ClientConfig{Provider: p, ClientID: interopClientID, ClientSecret: op.secret,
+	tr, err := outbound.NewTransport(outbound.Config{Provider: p, ClientID: interopClientID, ClientSecret: op.secret,
 		Scopes: []string{"api:read"}, EndpointParams: url.Values{"resource": {interopResource}}, DPoPKey: dpopKey})
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
 
@@ -44,19 +44,19 @@ func clientJWKS(t *testing.T, key crypto.Signer) string {
 
 // authStyleFor is the interop app's AuthStyle: PrivateKeyJWT when it has
 // a client key.
-func authStyleFor(key crypto.Signer) middleware.AuthStyle {
+func authStyleFor(key crypto.Signer) verify.AuthStyle {
 	if key != nil {
-		return middleware.PrivateKeyJWT
+		return verify.PrivateKeyJWT
 	}
-	return middleware.ClientSecretBasic
+	return verify.ClientSecretBasic
 }
 
 // clientKeyFor is the interop app's ClientKey.
-func clientKeyFor(key crypto.Signer) middleware.ClientKey {
+func clientKeyFor(key crypto.Signer) verify.ClientKey {
 	if key == nil {
-		return middleware.ClientKey{}
+		return verify.ClientKey{}
 	}
-	return middleware.ClientKey{Signer: key, KeyID: interopClientKeyID}
+	return verify.ClientKey{Signer: key, KeyID: interopClientKeyID}
 }
 
 // TestInteropPrivateKeyJWTLogin: at oidc-provider with the client
@@ -89,14 +89,14 @@ func TestInteropPrivateKeyJWTLogin(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: %d (%v)", resp.StatusCode, a.lastError())
 	}
-	rc, err := middleware.NewRefreshClient(middleware.RefreshClientConfig{Provider: a.p, ClientID: interopClientID,
+	rc, err := outbound.NewRefresh(outbound.RefreshConfig{Provider: a.p, ClientID: interopClientID,
 		RefreshToken: second.RT, OnRotate: func(context.Context, string) error { return nil },
-		AuthStyle: middleware.PrivateKeyJWT, ClientKey: clientKeyFor(key)})
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: clientKeyFor(key)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = rc.Get("http://127.0.0.1:1/")
-	var pe *middleware.ProviderError
+	var pe *verify.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_grant" {
 		t.Errorf("the revoked refresh token at oidc-provider: %v, want invalid_grant (a client auth failure would be invalid_client)", err)
 	}
@@ -110,9 +110,9 @@ func TestInteropPrivateKeyJWTClientCredentials(t *testing.T) {
 	a := newInteropApp(t, opOptions{atTTL: 3600, clientKey: key})
 	api := httptest.NewServer(a.api)
 	t.Cleanup(api.Close)
-	cfg := middleware.ClientConfig{Provider: a.p, ClientID: interopClientID, Scopes: []string{"api:read"},
-		EndpointParams: url.Values{"resource": {interopResource}}, AuthStyle: middleware.PrivateKeyJWT, ClientKey: clientKeyFor(key)}
-	resp, err := ccMust(middleware.NewClient(cfg)).Get(api.URL)
+	cfg := outbound.Config{Provider: a.p, ClientID: interopClientID, Scopes: []string{"api:read"},
+		EndpointParams: url.Values{"resource": {interopResource}}, AuthStyle: verify.PrivateKeyJWT, ClientKey: clientKeyFor(key)}
+	resp, err := ccMust(outbound.New(cfg)).Get(api.URL)
 	if err != nil {
 		t.Fatalf("client credentials with private_key_jwt at oidc-provider: %v", err)
 	}
@@ -122,9 +122,9 @@ func TestInteropPrivateKeyJWTClientCredentials(t *testing.T) {
 		t.Fatalf("API with the token: %d %q", resp.StatusCode, b)
 	}
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	cfg.ClientKey = middleware.ClientKey{Signer: other, KeyID: interopClientKeyID}
-	_, err = ccMust(middleware.NewClient(cfg)).Get(api.URL)
-	var pe *middleware.ProviderError
+	cfg.ClientKey = verify.ClientKey{Signer: other, KeyID: interopClientKeyID}
+	_, err = ccMust(outbound.New(cfg)).Get(api.URL)
+	var pe *verify.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
 		t.Errorf("a client with another key: %v, want invalid_client", err)
 	}
@@ -144,8 +144,8 @@ func TestInteropPrivateKeyJWTIntrospection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	tr, err := middleware.NewTransport(middleware.ClientConfig{Provider: p, ClientID: interopClientID, Scopes: []string{"api:read"},
-		EndpointParams: url.Values{"resource": {interopResource}}, AuthStyle: middleware.PrivateKeyJWT, ClientKey: clientKeyFor(key)})
+	tr, err := outbound.NewTransport(outbound.Config{Provider: p, ClientID: interopClientID, Scopes: []string{"api:read"},
+		EndpointParams: url.Values{"resource": {interopResource}}, AuthStyle: verify.PrivateKeyJWT, ClientKey: clientKeyFor(key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestInteropPrivateKeyJWTIntrospection(t *testing.T) {
 		t.Fatalf("client credentials: %v", err)
 	}
 	in, err := verify.NewIntrospector(verify.IntrospectionConfig{Provider: p, ClientID: interopClientID, Audiences: []string{interopResource},
-		AuthMethod: "private_key_jwt", ClientKey: key, ClientKeyID: interopClientKeyID})
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: key, KeyID: interopClientKeyID}})
 	if err != nil {
 		t.Fatal(err)
 	}

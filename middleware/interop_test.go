@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 )
 
 // The interop tests run Gatehouse's real handlers against panva's
@@ -170,7 +170,7 @@ func TestInteropClientCredentialsAndKeyRotation(t *testing.T) {
 	a := newInteropApp(t, opOptions{atTTL: 3600})
 	api := httptest.NewServer(a.api)
 	t.Cleanup(api.Close)
-	cfg := middleware.ClientConfig{Provider: a.p, ClientID: interopClientID, ClientSecret: a.op.secret,
+	cfg := outbound.Config{Provider: a.p, ClientID: interopClientID, ClientSecret: a.op.secret,
 		Scopes: []string{"api:read"}, EndpointParams: url.Values{"resource": {interopResource}}}
 	callAs := func(c *http.Client) (int, string) {
 		t.Helper()
@@ -184,7 +184,7 @@ func TestInteropClientCredentialsAndKeyRotation(t *testing.T) {
 	}
 	token := func() string {
 		t.Helper()
-		tr, err := middleware.NewTransport(cfg)
+		tr, err := outbound.NewTransport(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +195,7 @@ func TestInteropClientCredentialsAndKeyRotation(t *testing.T) {
 		return tok
 	}
 
-	oldClient, err := middleware.NewClient(cfg)
+	oldClient, err := outbound.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -32,7 +32,7 @@ func TestLoadWithoutLoss(t *testing.T) {
 	}
 	defer p.Close()
 	v, _ := verify.NewVerifier(verify.Config{Audiences: []string{"api"}}, p)
-	api := httptest.NewServer(middleware.Bearer(v, "read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := httptest.NewServer(bearer.Protect(v, "read")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok"))
 	})))
 	defer api.Close()

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -56,7 +56,7 @@ func TestLogoutStateRoundTrip(t *testing.T) {
 	a := newApp(t, op)
 	b := newBrowser(t)
 	back := logoutReturn(t, a, b)
-	if code, ran := afterLogout(a, newBrowser(t), back.String()); code != 400 || ran || !errors.Is(a.lastErr(), middleware.ErrLoginState) {
+	if code, ran := afterLogout(a, newBrowser(t), back.String()); code != 400 || ran || !errors.Is(a.lastErr(), login.ErrLoginState) {
 		t.Errorf("another browser: %d, page ran %v", code, ran)
 	}
 	if code, ran := afterLogout(a, b, setParam(t, back.String(), "state", "forged")); code != 400 || ran {

@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
-func withMaxAge(d time.Duration) appOpt { return func(c *middleware.Config) { c.MaxAge = d } }
+func withMaxAge(d time.Duration) appOpt { return func(c *login.Config) { c.MaxAge = d } }
 
 func TestMaxAgeSentAndChecked(t *testing.T) {
 	a := newApp(t, nil, withMaxAge(10*time.Minute))
@@ -49,7 +49,7 @@ func authTimeRow(t *testing.T, a *app, at any, status int) {
 	if resp.StatusCode != status {
 		t.Errorf("auth_time %v: callback %d (%v), want %d", at, resp.StatusCode, err, status)
 	}
-	var ae *middleware.AuthError
+	var ae *login.AuthError
 	if status != http.StatusFound && (!errors.As(err, &ae) || ae.Code != "invalid_id_token" || !errors.Is(err, verify.ErrInvalid)) {
 		t.Errorf("auth_time %v: error %v, want invalid_id_token", at, err)
 	}
@@ -77,15 +77,15 @@ func TestAttackMaxAgeAuthTimeInFuture(t *testing.T) {
 
 func TestNewRefusesBadMaxAge(t *testing.T) {
 	_, p := discovered(t)
-	for name, mod := range map[string]func(*middleware.Config){
-		"negative":           func(c *middleware.Config) { c.MaxAge = -time.Second },
-		"fractional":         func(c *middleware.Config) { c.MaxAge = 1500 * time.Millisecond },
-		"without openid":     func(c *middleware.Config) { c.MaxAge = time.Minute; c.Scopes = []string{"profile"} },
-		"max_age AuthParams": func(c *middleware.Config) { c.AuthParams = map[string][]string{"max_age": {"60"}} },
+	for name, mod := range map[string]func(*login.Config){
+		"negative":           func(c *login.Config) { c.MaxAge = -time.Second },
+		"fractional":         func(c *login.Config) { c.MaxAge = 1500 * time.Millisecond },
+		"without openid":     func(c *login.Config) { c.MaxAge = time.Minute; c.Scopes = []string{"profile"} },
+		"max_age AuthParams": func(c *login.Config) { c.AuthParams = map[string][]string{"max_age": {"60"}} },
 	} {
-		c := middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/callback", Sessions: testManager(t)}
+		c := login.Config{Provider: p, ClientID: "c", RedirectURL: "/callback", Sessions: testManager(t)}
 		mod(&c)
-		if _, err := middleware.New(c); err == nil || !strings.Contains(err.Error(), "max_age") && !strings.Contains(err.Error(), "MaxAge") {
+		if _, err := login.New(c); err == nil || !strings.Contains(err.Error(), "max_age") && !strings.Contains(err.Error(), "MaxAge") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

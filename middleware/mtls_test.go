@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -41,7 +41,7 @@ func clientCert(t *testing.T) (tls.Certificate, string) {
 // certificates without requiring a chain (RequestClientCert).
 func mtlsAPI(t *testing.T, op *oidctest.Server) *httptest.Server {
 	t.Helper()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	srv := httptest.NewUnstartedServer(a.handler)
 	srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
 	srv.StartTLS()
@@ -110,7 +110,7 @@ func TestAttackCertBoundTokenWithAnotherCertificate(t *testing.T) {
 func TestAttackCertBoundTokenOverPlainHTTP(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	_, x5t := clientCert(t)
 	if w, err := a.do(get("/me", certBoundToken(op, x5t))); w.Code != 401 || err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("%d %v", w.Code, err)

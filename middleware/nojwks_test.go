@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -22,12 +22,12 @@ func TestNewRefusesOpenIDWithoutJWKS(t *testing.T) {
 	defer p.Close()
 	store, _ := session.NewCookieStore([]byte(strings.Repeat("h", 32)), []byte(strings.Repeat("b", 32)))
 	sessions, _ := session.New(session.Config{Store: store})
-	c := middleware.Config{Provider: p, ClientID: "c", RedirectURL: "https://app.example/cb", Sessions: sessions}
-	if _, err := middleware.New(c); err == nil || !strings.Contains(err.Error(), "jwks_uri") {
+	c := login.Config{Provider: p, ClientID: "c", RedirectURL: "https://app.example/cb", Sessions: sessions}
+	if _, err := login.New(c); err == nil || !strings.Contains(err.Error(), "jwks_uri") {
 		t.Errorf("openid scope without jwks_uri: %v, want an error naming jwks_uri", err)
 	}
 	c.Scopes = []string{"read:user"} // plain OAuth 2.0: the user from userinfo
-	if _, err := middleware.New(c); err != nil {
+	if _, err := login.New(c); err != nil {
 		t.Errorf("plain OAuth 2.0 without jwks_uri: %v", err)
 	}
 }

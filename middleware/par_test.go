@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -34,8 +34,8 @@ func parLogin(t *testing.T, a *app) {
 }
 
 func TestPushedAuthorization(t *testing.T) {
-	for _, style := range []middleware.AuthStyle{middleware.ClientSecretBasic, middleware.ClientSecretPost} {
-		a := newApp(t, nil, func(c *middleware.Config) { c.PushedAuthorization = true; c.AuthStyle = style })
+	for _, style := range []verify.AuthStyle{verify.ClientSecretBasic, verify.ClientSecretPost} {
+		a := newApp(t, nil, func(c *login.Config) { c.PushedAuthorization = true; c.AuthStyle = style })
 		parLogin(t, a)
 		if n := a.op.Count("par"); n != 1 {
 			t.Errorf("style %d: %d pushes, want 1", style, n)
@@ -55,12 +55,12 @@ func TestPushedAuthorizationWhenProviderRequiresIt(t *testing.T) {
 // The push fails (the provider refuses the client): the login stops with a
 // 502 naming the provider's error code, and the secret is never shown.
 func TestPushedAuthorizationRefused(t *testing.T) {
-	a := newApp(t, nil, func(c *middleware.Config) { c.PushedAuthorization = true; c.ClientSecret = "wrong-secret" })
+	a := newApp(t, nil, func(c *login.Config) { c.PushedAuthorization = true; c.ClientSecret = "wrong-secret" })
 	b := newBrowser(t)
 	resp, body := b.get(a.srv.URL+"/login", "text/html")
-	var ae *middleware.AuthError
+	var ae *login.AuthError
 	err := a.lastErr()
-	if resp.StatusCode != http.StatusBadGateway || !errors.As(err, &ae) || ae.Code != "invalid_client" || !errors.Is(err, middleware.ErrProvider) {
+	if resp.StatusCode != http.StatusBadGateway || !errors.As(err, &ae) || ae.Code != "invalid_client" || !errors.Is(err, verify.ErrProvider) {
 		t.Errorf("refused push: %d (%v)", resp.StatusCode, err)
 	}
 	if strings.Contains(body, "wrong-secret") || resp.Header.Get("Location") != "" {
@@ -77,8 +77,8 @@ func TestNewRefusesPushedAuthorizationWithoutEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	c := middleware.Config{Provider: p, ClientID: "c", RedirectURL: "/callback", Sessions: testManager(t), PushedAuthorization: true}
-	if _, err := middleware.New(c); err == nil || !strings.Contains(err.Error(), "pushed_authorization_request_endpoint") {
+	c := login.Config{Provider: p, ClientID: "c", RedirectURL: "/callback", Sessions: testManager(t), PushedAuthorization: true}
+	if _, err := login.New(c); err == nil || !strings.Contains(err.Error(), "pushed_authorization_request_endpoint") {
 		t.Errorf("PAR without an endpoint: %v", err)
 	}
 	md.RequirePushedAuthorizationRequests = true
@@ -88,7 +88,7 @@ func TestNewRefusesPushedAuthorizationWithoutEndpoint(t *testing.T) {
 	}
 	defer p2.Close()
 	c.Provider, c.PushedAuthorization = p2, false
-	if _, err := middleware.New(c); err == nil {
+	if _, err := login.New(c); err == nil {
 		t.Error("a provider requiring PAR without an endpoint was accepted")
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -39,7 +39,7 @@ func rotatingOP(t *testing.T) *oidctest.Server {
 
 // afterRefresh runs f (once) between the provider's answer and the save.
 func afterRefresh(f *atomic.Pointer[func()]) appOpt {
-	return func(c *middleware.Config) {
+	return func(c *login.Config) {
 		c.AfterRefresh = func(context.Context, *session.Session) error {
 			if g := f.Swap(nil); g != nil {
 				(*g)()
@@ -219,7 +219,7 @@ func (h *retryWatch) Handle(_ context.Context, r slog.Record) error {
 // them.
 func TestRefreshSaveRetriedThroughRedisBlip(t *testing.T) {
 	watch := newRetryWatch()
-	f := newRefreshFault(t, func(c *middleware.Config) { c.Logger = slog.New(watch) })
+	f := newRefreshFault(t, func(c *login.Config) { c.Logger = slog.New(watch) })
 	srv, op, rs, b, first := f.srv, f.op, f.rs, f.b, f.first
 	rs.advance(20 * time.Second)
 	f.onSave(srv.Stop)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
@@ -76,37 +75,6 @@ func TestRefreshOldSessionWithoutIssueTime(t *testing.T) {
 	if code, _ := b.me(a); code != 200 || op.Count("token:refresh_token") != 1 {
 		t.Errorf("the next request: %d, %d refreshes", code, op.Count("token:refresh_token"))
 	}
-}
-
-// At its bound the table of refresh results never grows: 30 sessions
-// refreshing with a bound of 10 leave 10; once they are past their grace,
-// the next refresh drops them all first.
-func TestRefreshResultsBounded(t *testing.T) {
-	op := rotatingOP(t)
-	a := newApp(t, op)
-	middleware.SetMaxRefreshResults(a.auth, 10)
-	browsers := make([]*browser, 30)
-	for i := range browsers {
-		browsers[i] = newBrowser(t)
-		browsers[i].login(a, "user"+string(rune('a'+i)))
-	}
-	a.clock.advance(20 * time.Second)
-	for i, b := range browsers {
-		if resp, _ := b.get(a.srv.URL+"/token", ""); resp.StatusCode != 200 {
-			t.Fatalf("session %d: %d", i, resp.StatusCode)
-		}
-		if n := middleware.RefreshResults(a.auth); n > 10 || n != min(i+1, 10) {
-			t.Fatalf("after %d refreshes: %d results kept, bound 10", i+1, n)
-		}
-	}
-	a.clock.advance(3 * time.Minute) // past the grace, and due again
-	if resp, _ := browsers[0].get(a.srv.URL+"/token", ""); resp.StatusCode != 200 {
-		t.Fatalf("a refresh after the grace: %d", resp.StatusCode)
-	}
-	if n := middleware.RefreshResults(a.auth); n != 1 {
-		t.Errorf("%d results kept after the others' grace ended, want 1", n)
-	}
-	checkNoneLost(t, op, 31)
 }
 
 // A provider that keeps the refresh token (no rotation): each expiry gets

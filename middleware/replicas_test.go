@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
@@ -43,7 +43,7 @@ func newReplicas(t *testing.T, op *oidctest.Server, redisAddr string, opts ...ap
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := newApp(t, op, append([]appOpt{func(c *middleware.Config) { c.Sessions = sessions }}, opts...)...)
+		a := newApp(t, op, append([]appOpt{func(c *login.Config) { c.Sessions = sessions }}, opts...)...)
 		a.sessions = sessions
 		withBackchannel(a)
 		rs.apps[i] = a

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
 	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
@@ -76,7 +76,7 @@ func redisApp(t testing.TB, addr string) (*app, *commandLog, *redis.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, nil, func(c *middleware.Config) { c.Sessions = sessions })
+	a := newApp(t, nil, func(c *login.Config) { c.Sessions = sessions })
 	a.sessions = sessions
 	return a, log, rdb
 }
@@ -102,7 +102,7 @@ func TestRequireRedisOneRoundTrip(t *testing.T) {
 	br.login(a, "alice")
 	cookie := cookieHeader(a, br)
 	h := a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s, ok := middleware.Session(r.Context()); !ok || s.Subject != "alice" {
+		if s, ok := login.Session(r.Context()); !ok || s.Subject != "alice" {
 			t.Errorf("handler saw session %+v", s)
 		}
 	}))

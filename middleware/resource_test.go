@@ -11,14 +11,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
 // resourceConfig is a Bearer configuration with RFC 9728 metadata for
 // https://api.example.com/v1.
-func resourceConfig(t *testing.T, op *oidctest.Server) middleware.BearerConfig {
+func resourceConfig(t *testing.T, op *oidctest.Server) bearer.Config {
 	t.Helper()
 	p, err := verify.Discover(t.Context(), op.URL, nil)
 	if err != nil {
@@ -29,8 +30,8 @@ func resourceConfig(t *testing.T, op *oidctest.Server) middleware.BearerConfig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return middleware.BearerConfig{Verifier: v, Scopes: []string{"read"}, AllowFormToken: true,
-		Resource: &middleware.ProtectedResource{Resource: "https://api.example.com/v1",
+	return bearer.Config{Verifier: v, Scopes: []string{"read"}, AllowFormToken: true,
+		Resource: &bearer.ProtectedResource{Resource: "https://api.example.com/v1",
 			AuthorizationServers: []string{op.URL}, ResourceName: "Example API"}}
 }
 
@@ -38,7 +39,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	c := resourceConfig(t, op)
-	path, h, err := middleware.ProtectedResourceMetadata(c)
+	path, h, err := bearer.ProtectedResourceMetadata(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,9 +71,9 @@ func TestProtectedResourceMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Resource = &middleware.ProtectedResource{Resource: "https://api.example.com/", ScopesSupported: []string{"a", "b"}}
+	c.Resource = &bearer.ProtectedResource{Resource: "https://api.example.com/", ScopesSupported: []string{"a", "b"}}
 	c.DPoP, c.RequireDPoP, c.AllowFormToken, c.InsecureAllowQueryToken = dv, true, false, true
-	path, h, err = middleware.ProtectedResourceMetadata(c)
+	path, h, err = bearer.ProtectedResourceMetadata(c)
 	if err != nil || path != "/.well-known/oauth-protected-resource" {
 		t.Fatalf("%q %v", path, err)
 	}
@@ -93,20 +94,20 @@ func TestProtectedResourceRejectsBadIdentifiers(t *testing.T) {
 	c := resourceConfig(t, op)
 	for _, res := range []string{"", "api", "/v1", "http://api.example.com", "https://api.example.com/v1?x=1",
 		"https://api.example.com/v1#f", "https://user@api.example.com", "ftp://api.example.com", "https://api.example.com/v1?"} {
-		c.Resource = &middleware.ProtectedResource{Resource: res}
-		if _, err := middleware.NewBearer(c); err == nil {
+		c.Resource = &bearer.ProtectedResource{Resource: res}
+		if _, err := bearer.New(c); err == nil {
 			t.Errorf("NewBearer accepted %q", res)
 		}
-		if _, _, err := middleware.ProtectedResourceMetadata(c); err == nil {
+		if _, _, err := bearer.ProtectedResourceMetadata(c); err == nil {
 			t.Errorf("ProtectedResourceMetadata accepted %q", res)
 		}
 	}
-	c.Resource = &middleware.ProtectedResource{Resource: "http://127.0.0.1:8080/mcp"} // loopback
-	if _, err := middleware.NewBearer(c); err != nil {
+	c.Resource = &bearer.ProtectedResource{Resource: "http://127.0.0.1:8080/mcp"} // loopback
+	if _, err := bearer.New(c); err != nil {
 		t.Errorf("loopback http: %v", err)
 	}
 	c.Resource = nil
-	if _, _, err := middleware.ProtectedResourceMetadata(c); err == nil {
+	if _, _, err := bearer.ProtectedResourceMetadata(c); err == nil {
 		t.Error("no Resource: accepted")
 	}
 }
@@ -123,14 +124,14 @@ func TestResourceMetadataInEveryChallenge(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.DPoP = dv
-	mw, err := middleware.NewBearer(c)
+	mw, err := bearer.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	mux := http.NewServeMux()
 	mux.Handle("/me", mw(ok))
-	mux.Handle("/admin", mw(middleware.RequireScope("admin")(ok)))
+	mux.Handle("/admin", mw(bearer.RequireScope("admin")(ok)))
 	const rm = `resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/v1"`
 	good := op.AccessToken("alice", "https://api.example.com/v1", "read")
 	twice := get("/me", good)
@@ -183,12 +184,12 @@ func TestProtectedResourceDiscoveryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := middleware.BearerConfig{Verifier: v, Resource: &middleware.ProtectedResource{Resource: resource, AuthorizationServers: []string{op.URL}}}
-	mw, err := middleware.NewBearer(c)
+	c := bearer.Config{Verifier: v, Resource: &bearer.ProtectedResource{Resource: resource, AuthorizationServers: []string{op.URL}}}
+	mw, err := bearer.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, meta, err := middleware.ProtectedResourceMetadata(c)
+	path, meta, err := bearer.ProtectedResourceMetadata(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,8 +223,8 @@ func TestProtectedResourceDiscoveryRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer as.Close()
-	client, err := middleware.NewClient(middleware.ClientConfig{TokenURL: as.Metadata().TokenEndpoint, ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, AuthStyle: middleware.ClientSecretBasic,
+	client, err := outbound.New(outbound.Config{TokenURL: as.Metadata().TokenEndpoint, ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret, AuthStyle: verify.ClientSecretBasic,
 		EndpointParams: url.Values{"resource": {doc.Resource}}}) // RFC 8707
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 )
 
 // TestAttackReturnToUndecodable: a return_to whose percent-encoding does
@@ -13,7 +13,7 @@ import (
 // browser to decode its own way.
 func TestAttackReturnToUndecodable(t *testing.T) {
 	for _, s := range []string{"/%zz", "/a%2", "/%", "/%252", "/ok%2f%zz", "/%2525zz"} {
-		if got, ok := middleware.SafeReturnTo(s); ok {
+		if got, ok := login.SafeReturnTo(s); ok {
 			t.Errorf("SafeReturnTo(%q) = %q, true", s, got)
 		}
 	}
@@ -23,10 +23,10 @@ func TestAttackReturnToUndecodable(t *testing.T) {
 // exactly that length is kept, one byte more is refused.
 func TestAttackReturnToOverlong(t *testing.T) {
 	edge := "/" + strings.Repeat("a", 2047)
-	if got, ok := middleware.SafeReturnTo(edge); !ok || got != edge {
+	if got, ok := login.SafeReturnTo(edge); !ok || got != edge {
 		t.Errorf("a 2048-byte path refused")
 	}
-	if _, ok := middleware.SafeReturnTo(edge + "a"); ok {
+	if _, ok := login.SafeReturnTo(edge + "a"); ok {
 		t.Errorf("a 2049-byte path accepted")
 	}
 }
@@ -35,7 +35,7 @@ func TestAttackReturnToOverlong(t *testing.T) {
 // path, which a browser resolves against this origin: kept as it is.
 func TestReturnToColonIsAPath(t *testing.T) {
 	for _, s := range []string{"/javascript:alert(1)", "/a:b", "/x?next=https://evil.example"} {
-		if got, ok := middleware.SafeReturnTo(s); !ok || got != s {
+		if got, ok := login.SafeReturnTo(s); !ok || got != s {
 			t.Errorf("SafeReturnTo(%q) = %q, %v", s, got, ok)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 )
 
 func TestSafeReturnTo(t *testing.T) {
@@ -19,7 +19,7 @@ func TestSafeReturnTo(t *testing.T) {
 		"/%E2%9C%93":          "/%E2%9C%93",
 	}
 	for in, want := range good {
-		if got, ok := middleware.SafeReturnTo(in); !ok || got != want {
+		if got, ok := login.SafeReturnTo(in); !ok || got != want {
 			t.Errorf("SafeReturnTo(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
@@ -45,7 +45,7 @@ func TestSafeReturnTo(t *testing.T) {
 		"/a\x00b",
 	}
 	for _, in := range bad {
-		if got, ok := middleware.SafeReturnTo(in); ok {
+		if got, ok := login.SafeReturnTo(in); ok {
 			t.Errorf("SafeReturnTo(%q) accepted as %q", in, got)
 		}
 	}
@@ -59,7 +59,7 @@ func FuzzSafeReturnTo(f *testing.F) {
 	}
 	base, _ := url.Parse("https://app.example/start")
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := middleware.SafeReturnTo(s)
+		got, ok := login.SafeReturnTo(s)
 		if !ok {
 			return
 		}

@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -48,7 +50,7 @@ func TestNoSecretsInLogsOrPages(t *testing.T) {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
-	a := newApp(t, op, func(c *middleware.Config) {
+	a := newApp(t, op, func(c *login.Config) {
 		c.Logger = logger
 		c.ErrorResponder = nil // the default pages
 	})
@@ -73,7 +75,7 @@ func TestNoSecretsInLogsOrPages(t *testing.T) {
 	}
 	defer p.Close()
 	v, _ := verify.NewVerifier(verify.Config{Audiences: []string{"api"}}, p)
-	bearer, _ := middleware.NewBearer(middleware.BearerConfig{Verifier: v, Logger: logger})
+	bearer, _ := bearer.New(bearer.Config{Verifier: v, Logger: logger})
 	api := bearer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 
 	var secrets []string
@@ -137,12 +139,12 @@ func TestAttackProviderEchoesClientSecret(t *testing.T) {
 	op.AddClient(oidctest.Client{ID: op.ClientID, Secret: secret})
 	leaks := secretSpellings(op.ClientID, secret)
 	for _, how := range []string{"raw", "url", "form", "basic", "json"} {
-		for _, style := range []middleware.AuthStyle{middleware.ClientSecretBasic, middleware.ClientSecretPost} {
+		for _, style := range []verify.AuthStyle{verify.ClientSecretBasic, verify.ClientSecretPost} {
 			t.Run(fmt.Sprintf("%s/style%d", how, style), func(t *testing.T) {
 				logs := &lockedBuffer{}
 				logger := slog.New(slog.NewJSONHandler(logs, nil))
 				op.Set(func(b *oidctest.Behavior) { *b = oidctest.Behavior{EchoClientSecret: how} })
-				a := newApp(t, op, func(c *middleware.Config) {
+				a := newApp(t, op, func(c *login.Config) {
 					c.ClientSecret, c.AuthStyle, c.Logger, c.ErrorResponder = secret, style, logger, nil
 				})
 				b := newBrowser(t)
@@ -150,9 +152,9 @@ func TestAttackProviderEchoesClientSecret(t *testing.T) {
 				if resp.StatusCode != http.StatusBadGateway {
 					t.Fatalf("callback: %d, want 502", resp.StatusCode)
 				}
-				client, _ := middleware.NewClient(middleware.ClientConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: secret, AuthStyle: style})
+				client, _ := outbound.New(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: secret, AuthStyle: style})
 				_, clientErr := client.Get(op.URL + "/userinfo")
-				var pe *middleware.ProviderError
+				var pe *verify.ProviderError
 				if !errors.As(clientErr, &pe) || pe.Code != "invalid_client" {
 					t.Fatalf("NewClient: %v, want a ProviderError invalid_client", clientErr)
 				}
@@ -203,7 +205,7 @@ func TestProviderDescriptionCleaned(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	logs := &lockedBuffer{}
-	a := newApp(t, op, func(c *middleware.Config) {
+	a := newApp(t, op, func(c *login.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	})
 	desc := "refused\n" + `level=ERROR msg="forged"` + "\x1b[31m " + strings.Repeat("x", 216) + op.ClientSecret + strings.Repeat("y", 1000)
@@ -211,7 +213,7 @@ func TestProviderDescriptionCleaned(t *testing.T) {
 	op.Set(func(b *oidctest.Behavior) { b.TokenStatus, b.TokenBody = 401, string(body) })
 	b := newBrowser(t)
 	b.get(callbackURL(t, a, "alice", b.startLogin(a, "")), "text/html")
-	var pe *middleware.ProviderError
+	var pe *verify.ProviderError
 	if err := a.lastErr(); !errors.As(err, &pe) {
 		t.Fatalf("error %v: want a ProviderError", err)
 	}

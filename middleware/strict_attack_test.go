@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -17,7 +18,7 @@ import (
 func TestAttackStrictJSONThroughBearer(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newAPI(t, op, verify.Config{}, middleware.BearerConfig{})
+	a := newAPI(t, op, verify.Config{}, bearer.Config{})
 	expired := claims(op, func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() })
 	otherAud := claims(op, func(c map[string]any) { c["aud"] = "other-api" })
 	future := time.Now().Add(time.Hour).Unix()
@@ -48,7 +49,7 @@ func TestAttackStrictJSONThroughBearer(t *testing.T) {
 func TestAttackUserinfoDuplicateSub(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
-	a := newApp(t, op, func(c *middleware.Config) { c.FetchUserinfo = true })
+	a := newApp(t, op, func(c *login.Config) { c.FetchUserinfo = true })
 	for _, body := range []string{
 		`{"sub":"alice","sub":"mallory"}`,
 		`{"sub":"alice","SUB":"mallory"}`,

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -35,7 +35,7 @@ func newTenantApp(t *testing.T, allowed ...string) *app {
 	// newApp discovers the provider itself, single-tenant: it runs while
 	// the switch is off, then the app is given the multi-tenant Provider.
 	op.Set(func(b *oidctest.Behavior) { b.MultiTenant = false })
-	a := newApp(t, op, func(c *middleware.Config) { c.Provider = p })
+	a := newApp(t, op, func(c *login.Config) { c.Provider = p })
 	op.Set(func(b *oidctest.Behavior) { b.MultiTenant = true })
 	return a
 }
@@ -62,7 +62,7 @@ func loginRefused(t *testing.T, a *app, user string) {
 	t.Helper()
 	b := newBrowser(t)
 	resp := b.login(a, user)
-	var ae *middleware.AuthError
+	var ae *login.AuthError
 	if err := a.lastErr(); resp.StatusCode != http.StatusBadGateway || !errors.As(err, &ae) || ae.Code != "invalid_id_token" || !errors.Is(err, verify.ErrInvalid) {
 		t.Errorf("%s: callback %d (%v), want 502 invalid_id_token", user, resp.StatusCode, err)
 	}
@@ -121,7 +121,7 @@ func TestMultiTenantIssParameter(t *testing.T) {
 	}
 	for _, iss := range []string{a.op.TenantIssuer(tenantB), a.op.IssuerTemplate(), a.op.URL} {
 		a.op.Set(func(b *oidctest.Behavior) { b.IssParameterValue = iss })
-		if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != http.StatusBadRequest || !errors.Is(a.lastErr(), middleware.ErrLoginRequest) {
+		if resp := newBrowser(t).login(a, "alice"); resp.StatusCode != http.StatusBadRequest || !errors.Is(a.lastErr(), login.ErrLoginRequest) {
 			t.Errorf("iss %s: %d", iss, resp.StatusCode)
 		}
 	}

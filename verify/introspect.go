@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,18 +34,15 @@ type IntrospectionConfig struct {
 	// a client authenticates at the token endpoint.
 	ClientID, ClientSecret string
 
-	// AuthMethod is "client_secret_basic" (the default: HTTP Basic with the
-	// ID and secret form-encoded first, RFC 6749 §2.3.1) or
-	// "client_secret_post" (both in the form body), or "private_key_jwt"
-	// (RFC 7523 §2.2): no secret, a JWT signed with ClientKey in each
-	// request, its aud the provider's token endpoint (else its issuer).
-	AuthMethod string
+	// AuthStyle is how this API authenticates at the endpoint: HTTP Basic
+	// (the default, RFC 6749 §2.3.1), the form body, or private_key_jwt
+	// with ClientKey, whose assertion's aud is the provider's token
+	// endpoint (else its issuer) unless ClientKey.Audience says otherwise.
+	AuthStyle AuthStyle
 
-	// ClientKey and ClientKeyID (its kid, optional) sign the
-	// private_key_jwt assertions: RSA of at least 2048 bits (RS256),
-	// ECDSA (ES256/384/512 by curve) or Ed25519 (EdDSA).
-	ClientKey   crypto.Signer
-	ClientKeyID string
+	// ClientKey signs the private_key_jwt assertions (AuthStyle
+	// PrivateKeyJWT).
+	ClientKey ClientKey
 
 	// Audiences lists the accepted "aud" values: an active token passes
 	// when its aud contains at least one of them, as in Config.
@@ -112,7 +108,8 @@ type Introspector struct {
 	clientID     string
 	clientSecret string
 	post         bool
-	assertion    *clientAssertion // private_key_jwt; nil otherwise
+	key          ClientKey // private_key_jwt; zero otherwise
+	assertionAud string    // its assertions' default aud
 	audiences    []string
 	skipAud      bool
 	requireJWT   bool
@@ -130,8 +127,11 @@ func NewIntrospector(c IntrospectionConfig) (*Introspector, error) {
 	if c.Provider == nil {
 		return nil, errors.New("verify: IntrospectionConfig.Provider is nil")
 	}
-	if c.ClientID == "" || (c.ClientSecret == "" && c.AuthMethod != "private_key_jwt") {
-		return nil, errors.New("verify: IntrospectionConfig needs ClientID and ClientSecret (or AuthMethod private_key_jwt)")
+	if err := c.AuthStyle.Check(c.ClientKey); err != nil {
+		return nil, fmt.Errorf("verify: IntrospectionConfig.%w", err)
+	}
+	if c.ClientID == "" || (c.ClientSecret == "") != (c.AuthStyle == PrivateKeyJWT) {
+		return nil, errors.New("verify: IntrospectionConfig needs ClientID, and ClientSecret exactly when AuthStyle is not PrivateKeyJWT")
 	}
 	in := &Introspector{
 		endpoint: c.Endpoint, issuer: c.Provider.Issuer(), clientID: c.ClientID,
@@ -146,22 +146,15 @@ func NewIntrospector(c IntrospectionConfig) (*Introspector, error) {
 	if in.negTTL == 0 {
 		in.negTTL = defaultNegativeTTL
 	}
-	switch c.AuthMethod {
-	case "", "client_secret_basic":
-	case "client_secret_post":
+	switch c.AuthStyle {
+	case ClientSecretPost:
 		in.post = true
-	case "private_key_jwt":
-		aud := c.Provider.md.TokenEndpoint
-		if aud == "" {
-			aud = c.Provider.Issuer()
-		}
-		var err error
-		if in.assertion, err = newClientAssertion(c.ClientKey, c.ClientKeyID, c.ClientID, aud); err != nil {
-			return nil, err
+	case PrivateKeyJWT:
+		in.key, in.assertionAud = c.ClientKey, c.Provider.md.TokenEndpoint
+		if in.assertionAud == "" {
+			in.assertionAud = c.Provider.Issuer()
 		}
 		in.post = true
-	default:
-		return nil, fmt.Errorf("verify: unknown IntrospectionConfig.AuthMethod %q (client_secret_basic, client_secret_post or private_key_jwt)", c.AuthMethod)
 	}
 	if in.endpoint == "" {
 		in.endpoint = c.Provider.md.IntrospectionEndpoint

@@ -30,10 +30,14 @@ const (
 func (in *Introspector) ask(ctx context.Context, raw string) ([]byte, error) {
 	form := url.Values{"token": {raw}, "token_type_hint": {"access_token"}}
 	switch {
-	case in.assertion != nil:
-		if err := in.assertion.authenticate(form, time.Now()); err != nil {
-			return nil, fmt.Errorf("%w: signing the client assertion: %w", ErrUnavailable, err)
+	case in.key.Signer != nil:
+		a, err := in.key.Assertion(in.clientID, in.assertionAud, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
+		form.Set("client_id", in.clientID)
+		form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+		form.Set("client_assertion", a)
 	case in.post:
 		form.Set("client_id", in.clientID)
 		form.Set("client_secret", in.clientSecret)

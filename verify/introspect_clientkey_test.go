@@ -15,7 +15,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
-// TestIntrospectorPrivateKeyJWT: with AuthMethod private_key_jwt the
+// TestIntrospectorPrivateKeyJWT: with AuthStyle PrivateKeyJWT the
 // introspection request authenticates by a signed assertion and not the
 // secret (oidctest refuses a request carrying both); each request has a
 // fresh jti (oidctest refuses a replay), so a second introspection passes.
@@ -26,7 +26,7 @@ func TestIntrospectorPrivateKeyJWT(t *testing.T) {
 	for name, key := range map[string]crypto.Signer{"EdDSA": edKey, "ES256": ecKey, "RS256": rsaKey} {
 		t.Run(name, func(t *testing.T) {
 			op, in := introspection(t, func(c *verify.IntrospectionConfig) {
-				c.AuthMethod, c.ClientKey, c.ClientKeyID = "private_key_jwt", key, "k1"
+				c.AuthStyle, c.ClientKey, c.ClientSecret = verify.PrivateKeyJWT, verify.ClientKey{Signer: key, KeyID: "k1"}, ""
 			})
 			op.AddClient(oidctest.Client{ID: op.ClientID, Secret: op.ClientSecret, PublicKey: key.Public()})
 			for i := range 2 {
@@ -54,13 +54,15 @@ func TestIntrospectorPrivateKeyJWTRefusals(t *testing.T) {
 	defer p.Close()
 	for name, key := range map[string]crypto.Signer{"NoKey": nil, "RSA1024": weak, "P224": p224} {
 		_, err := verify.NewIntrospector(verify.IntrospectionConfig{Provider: p, ClientID: "c", Audiences: []string{"api"},
-			AuthMethod: "private_key_jwt", ClientKey: key})
+			AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: key}})
 		if err == nil || !strings.Contains(err.Error(), "ClientKey") {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 	unknown, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	op2, in := introspection(t, func(c *verify.IntrospectionConfig) { c.AuthMethod, c.ClientKey = "private_key_jwt", unknown })
+	op2, in := introspection(t, func(c *verify.IntrospectionConfig) {
+		c.AuthStyle, c.ClientKey, c.ClientSecret = verify.PrivateKeyJWT, verify.ClientKey{Signer: unknown}, ""
+	})
 	if _, err := in.Verify(t.Context(), clientToken(t, op2, "", "read")); !errors.Is(err, verify.ErrUnavailable) {
 		t.Errorf("unknown key: %v, want ErrUnavailable", err)
 	}

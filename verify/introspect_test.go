@@ -77,9 +77,9 @@ func tokenResponse(t testing.TB, op *oidctest.Server, form url.Values) map[strin
 }
 
 func TestIntrospectorVerifiesOpaqueToken(t *testing.T) {
-	for _, method := range []string{"", "client_secret_basic", "client_secret_post"} {
-		t.Run("method="+method, func(t *testing.T) {
-			op, in := introspection(t, func(c *verify.IntrospectionConfig) { c.AuthMethod = method })
+	for _, style := range []verify.AuthStyle{verify.ClientSecretBasic, verify.ClientSecretPost} {
+		t.Run("style="+style.String(), func(t *testing.T) {
+			op, in := introspection(t, func(c *verify.IntrospectionConfig) { c.AuthStyle = style })
 			raw := clientToken(t, op, "", "read write")
 			if strings.Count(raw, ".") != 0 {
 				t.Fatalf("not an opaque token: %s", raw)
@@ -131,7 +131,9 @@ func TestNewIntrospectorRejectsUnsafeConfig(t *testing.T) {
 		"no secret":       func(c *verify.IntrospectionConfig) { c.ClientSecret = "" },
 		"no audience":     func(c *verify.IntrospectionConfig) { c.Audiences = nil },
 		"empty audience":  func(c *verify.IntrospectionConfig) { c.Audiences = []string{""} },
-		"unknown method":  func(c *verify.IntrospectionConfig) { c.AuthMethod = "private_key_jwt" },
+		"key, no style":   func(c *verify.IntrospectionConfig) { c.ClientKey.KeyID = "k" },
+		"unknown style":   func(c *verify.IntrospectionConfig) { c.AuthStyle = 7 },
+		"pkjwt, no key":   func(c *verify.IntrospectionConfig) { c.AuthStyle, c.ClientSecret = verify.PrivateKeyJWT, "" },
 		"http endpoint":   func(c *verify.IntrospectionConfig) { c.Endpoint = "http://idp.example.com/introspect" },
 		"relative endpnt": func(c *verify.IntrospectionConfig) { c.Endpoint = "/introspect" },
 	} {

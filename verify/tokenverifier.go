@@ -8,7 +8,7 @@ import (
 
 // TokenVerifier checks an access token and returns what it grants. A
 // *Verifier (JWTs checked locally), an *Introspector (RFC 7662) and Either's
-// combination are TokenVerifiers; middleware.Bearer takes any of them.
+// combination are TokenVerifiers; bearer.Protect takes any of them.
 // Errors match ErrInvalid, ErrExpired or ErrUnavailable.
 type TokenVerifier interface {
 	Verify(ctx context.Context, raw string) (*Token, error)

@@ -43,7 +43,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -93,7 +93,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	}
 
 	logger := slog.New(slog.NewTextHandler(out, nil))
-	bearer, err := middleware.NewBearer(middleware.BearerConfig{Verifier: verifier, Logger: logger})
+	api, err := bearer.New(bearer.Config{Verifier: verifier, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -101,9 +101,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	mux.HandleFunc("GET /public", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]string{"message": "hello, anyone"})
 	})
-	protect := func(h http.Handler) http.Handler { return bearer(notIDTokens(h)) }
+	protect := func(h http.Handler) http.Handler { return api(notIDTokens(h)) }
 	mux.Handle("GET /me", protect(http.HandlerFunc(claims)))
-	mux.Handle("GET /admin", protect(middleware.RequireScope("admin")(http.HandlerFunc(claims))))
+	mux.Handle("GET /admin", protect(bearer.RequireScope("admin")(http.HandlerFunc(claims))))
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -127,7 +127,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 // claims answers with the verified token's claims, as the token carries
 // them (no decode and re-encode per request).
 func claims(w http.ResponseWriter, r *http.Request) {
-	tok, ok := middleware.Token(r.Context())
+	tok, ok := bearer.Token(r.Context())
 	if !ok {
 		http.Error(w, "no token", http.StatusUnauthorized)
 		return

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // tokenTyping reads how this API tells access tokens from ID tokens (RFC
@@ -37,9 +37,9 @@ func tokenTyping(getenv func(string) string, audience string) (string, func(http
 	}
 	return "", func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if tok, ok := middleware.Token(r.Context()); ok && slices.ContainsFunc(tok.Audience, func(a string) bool { return slices.Contains(clients, a) }) {
+			if tok, ok := bearer.Token(r.Context()); ok && slices.ContainsFunc(tok.Audience, func(a string) bool { return slices.Contains(clients, a) }) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token", error_description="an ID token is not an access token"`)
-				middleware.WriteBearerError(w, r, &middleware.BearerError{Status: http.StatusUnauthorized, Code: "invalid_token",
+				bearer.WriteError(w, r, &bearer.Error{Status: http.StatusUnauthorized, Code: "invalid_token",
 					Description: "an ID token is not an access token"})
 				return
 			}

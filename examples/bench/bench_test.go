@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
 
@@ -129,7 +129,7 @@ func BenchmarkDistinctTokens(b *testing.B) {
 	}
 }
 
-// BenchmarkBearerOverhead is middleware.Bearer (verified-token cache warm)
+// BenchmarkBearerOverhead is bearer.Protect (verified-token cache warm)
 // around an empty handler, against the bare handler: the cost the middleware
 // adds to a request that carries a token it has seen before.
 func BenchmarkBearerOverhead(b *testing.B) {
@@ -147,7 +147,7 @@ func BenchmarkBearerOverhead(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare", empty}, {"bearer", middleware.Bearer(v)(empty)}} {
+	}{{"bare", empty}, {"bearer", bearer.Protect(v)(empty)}} {
 		b.Run(c.name, func(b *testing.B) {
 			r := httptest.NewRequest("GET", "/me", nil)
 			r.Header.Set("Authorization", "Bearer "+f.tokens["ES256"])

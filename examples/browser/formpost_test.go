@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -54,12 +54,12 @@ func TestFormPostInChromium(t *testing.T) {
 	defer app.Close()
 	base := strings.Replace(app.URL, "127.0.0.1", "localhost", 1)
 	errs := make(chan error, 10)
-	auth, err := middleware.New(middleware.Config{
+	auth, err := login.New(login.Config{
 		Provider: p, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 		RedirectURL: base + "/callback", Sessions: sessions, FormPost: true,
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {
 			errs <- err
-			middleware.WriteAuthError(w, r, err)
+			login.WriteAuthError(w, r, err)
 		},
 	})
 	if err != nil {
@@ -73,7 +73,7 @@ func TestFormPostInChromium(t *testing.T) {
 		auth.Callback(w, r)
 	})
 	mux.Handle("GET /me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(`<!doctype html><pre id="me">` + html.EscapeString(string(s.Claims)) + `</pre>`))
 	})))

@@ -28,7 +28,7 @@ import (
 	"syscall"
 
 	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -94,9 +94,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	if getenv("GITHUB_CLIENT_ID") == "" {
 		subject = "sub"
 	}
-	auth, err := middleware.New(middleware.Config{
+	auth, err := login.New(login.Config{
 		Provider: provider, ClientID: clientID, ClientSecret: secret,
-		AuthStyle:    middleware.ClientSecretPost, // what GitHub documents
+		AuthStyle:    verify.ClientSecretPost, // what GitHub documents
 		RedirectURL:  redirect,
 		Scopes:       []string{"read:user"},
 		SubjectClaim: subject,
@@ -115,7 +115,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	mux.HandleFunc("GET /callback", auth.Callback)
 	mux.HandleFunc("POST /logout", auth.Logout)
 	mux.Handle("GET /me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := middleware.Session(r.Context())
+		s, _ := login.Session(r.Context())
 		w.Header().Set("Content-Type", "application/json")
 		var user map[string]any
 		_ = json.Unmarshal(s.Claims, &user)

@@ -1,5 +1,5 @@
 // Command m2m calls an API machine-to-machine with the client-credentials
-// grant (middleware.NewClient): one token, fetched when first needed, reused
+// grant (outbound.New): one token, fetched when first needed, reused
 // by every call and renewed shortly before it expires.
 //
 // Environment:
@@ -44,7 +44,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -81,11 +82,11 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if apiURL == "" || id == "" || secret == "" {
 		return errors.New("TOKEN_URL needs API_URL, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET")
 	}
-	style := middleware.ClientSecretBasic
+	style := verify.ClientSecretBasic
 	switch getenv("AUTH_STYLE") {
 	case "", "basic":
 	case "post":
-		style = middleware.ClientSecretPost
+		style = verify.ClientSecretPost
 	default:
 		return errors.New("AUTH_STYLE must be basic or post")
 	}
@@ -105,7 +106,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		params.Set("audience", audience)
 	}
 	tokenRequests := &counter{next: http.DefaultTransport}
-	client, err := middleware.NewClient(middleware.ClientConfig{
+	client, err := outbound.New(outbound.Config{
 		TokenURL: tokenURL, ClientID: id, ClientSecret: secret, AuthStyle: style,
 		Scopes: strings.Fields(getenv("OIDC_SCOPES")), EndpointParams: params,
 		HTTPClient: &http.Client{Transport: tokenRequests, Timeout: 10 * time.Second},
@@ -154,8 +155,8 @@ func demoAPI(ctx context.Context, op *oidctest.Server, audience string) (string,
 		p.Close()
 		return "", nil, err
 	}
-	h := middleware.Bearer(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+	h := bearer.Protect(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := bearer.Token(r.Context())
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"report":"ok","client":%q}`, tok.Subject)
 	}))

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -39,8 +39,8 @@ func ordersAPI(t *testing.T, op *oidctest.Server) (*httptest.Server, *sync.Map) 
 		t.Fatal(err)
 	}
 	var scopes sync.Map
-	api := httptest.NewServer(middleware.Bearer(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := middleware.Token(r.Context())
+	api := httptest.NewServer(bearer.Protect(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := bearer.Token(r.Context())
 		for _, s := range tok.Scopes {
 			scopes.Store(s, true)
 		}
@@ -116,7 +116,7 @@ func TestM2MErrors(t *testing.T) {
 	}
 	env["OIDC_CLIENT_SECRET"] = "wrong-secret-value"
 	err := run(t.Context(), func(k string) string { return env[k] }, &strings.Builder{})
-	var pe *middleware.ProviderError
+	var pe *verify.ProviderError
 	if !errors.As(err, &pe) || pe.Code != "invalid_client" {
 		t.Errorf("wrong secret: %v, want ProviderError invalid_client", err)
 	}

@@ -52,7 +52,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -99,19 +99,19 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	if err != nil {
 		return err
 	}
-	cfg := middleware.BearerConfig{Verifier: tokens, Scopes: scopes, Resource: &middleware.ProtectedResource{
+	cfg := bearer.Config{Verifier: tokens, Scopes: scopes, Resource: &bearer.ProtectedResource{
 		Resource: resource, AuthorizationServers: []string{issuer}, ResourceName: "Gatehouse MCP example"}}
-	bearer, err := middleware.NewBearer(cfg)
+	protect, err := bearer.New(cfg)
 	if err != nil {
 		return err
 	}
-	path, metadata, err := middleware.ProtectedResourceMetadata(cfg)
+	path, metadata, err := bearer.ProtectedResourceMetadata(cfg)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+path, metadata)
-	mux.Handle("POST /mcp", bearer(http.HandlerFunc(rpc)))
+	mux.Handle("POST /mcp", protect(http.HandlerFunc(rpc)))
 
 	fmt.Fprintf(out, "mcp: listening on %s/mcp (resource %s, authorization server %s)\n", base, resource, issuer)
 	if demo != nil {

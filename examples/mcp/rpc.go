@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // request is a JSON-RPC 2.0 request; a request without id is a
@@ -67,7 +67,7 @@ func rpc(w http.ResponseWriter, r *http.Request) {
 			answer(w, req.ID, nil, &rpcError{invalidParams, "unknown tool"})
 			return
 		}
-		tok, _ := middleware.Token(r.Context())
+		tok, _ := bearer.Token(r.Context())
 		text := "subject=" + tok.Subject + " client_id=" + tok.ClientID + " scopes=" + strings.Join(tok.Scopes, ",")
 		answer(w, req.ID, map[string]any{"content": []any{map[string]any{"type": "text", "text": text}}}, nil)
 	default:

@@ -7,7 +7,8 @@ import (
 	"html/template"
 	"net/http"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -38,7 +39,7 @@ type Config struct {
 //	GET  /api/admin                            Bearer(RequireScope("admin")(Claims))
 type App struct {
 	// Auth is the browser login.
-	Auth *middleware.Auth
+	Auth *login.Auth
 	// Bearer lets through only requests with a valid access token.
 	Bearer func(http.Handler) http.Handler
 
@@ -72,7 +73,7 @@ func build(c Config, provider *verify.Provider) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := middleware.New(middleware.Config{
+	auth, err := login.New(login.Config{
 		Provider: provider, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 		RedirectURL: c.BaseURL + "/callback", Sessions: sessions,
 	})
@@ -83,7 +84,7 @@ func build(c Config, provider *verify.Provider) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &App{Auth: auth, Bearer: middleware.Bearer(verifier), provider: provider}, nil
+	return &App{Auth: auth, Bearer: bearer.Protect(verifier), provider: provider}, nil
 }
 
 // Close stops the provider's key refreshes.
@@ -99,7 +100,7 @@ var accountPage = template.Must(template.New("account").Parse(`<!doctype html>
 // Account is the page behind Auth.Require: who is signed in, and a sign-out
 // button.
 func Account(w http.ResponseWriter, r *http.Request) {
-	s, ok := middleware.Session(r.Context())
+	s, ok := login.Session(r.Context())
 	if !ok { // wired without Auth.Require
 		http.Error(w, "not signed in", http.StatusUnauthorized)
 		return
@@ -112,7 +113,7 @@ func Account(w http.ResponseWriter, r *http.Request) {
 // Claims is the API handler behind Bearer: the verified token's claims as
 // JSON.
 func Claims(w http.ResponseWriter, r *http.Request) {
-	tok, ok := middleware.Token(r.Context())
+	tok, ok := bearer.Token(r.Context())
 	if !ok { // wired without Bearer
 		http.Error(w, "no token", http.StatusUnauthorized)
 		return

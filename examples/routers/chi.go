@@ -3,8 +3,9 @@ package main
 import (
 	"net/http"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/go-chi/chi/v5"
+
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // Chi wires the app into chi: its middleware type is Gatehouse's, so Bearer
@@ -18,7 +19,7 @@ func Chi(a *App) http.Handler {
 	r.Route("/api", func(r chi.Router) {
 		r.Use(a.Bearer)
 		r.Get("/me", Claims)
-		r.With(middleware.RequireScope("admin")).Get("/admin", Claims)
+		r.With(bearer.RequireScope("admin")).Get("/admin", Claims)
 	})
 	return r
 }

@@ -3,8 +3,9 @@ package main
 import (
 	"net/http"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/labstack/echo/v4"
+
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // Echo wires the app into echo: echo.WrapHandler and echo.WrapMiddleware
@@ -18,13 +19,13 @@ func Echo(a *App) http.Handler {
 	e.GET("/account", echo.WrapHandler(http.HandlerFunc(Account)), echo.WrapMiddleware(a.Auth.Require))
 	api := e.Group("/api", echo.WrapMiddleware(a.Bearer))
 	api.GET("/me", echoClaims)
-	api.GET("/admin", echoClaims, echo.WrapMiddleware(middleware.RequireScope("admin")))
+	api.GET("/admin", echoClaims, echo.WrapMiddleware(bearer.RequireScope("admin")))
 	return e
 }
 
 // echoClaims is Claims as an echo handler.
 func echoClaims(c echo.Context) error {
-	tok, ok := middleware.Token(c.Request().Context())
+	tok, ok := bearer.Token(c.Request().Context())
 	if !ok {
 		return echo.ErrUnauthorized
 	}

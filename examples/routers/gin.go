@@ -3,8 +3,9 @@ package main
 import (
 	"net/http"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) } // no route listing on stdout
@@ -20,7 +21,7 @@ func Gin(a *App) http.Handler {
 	r.GET("/account", GinMiddleware(a.Auth.Require), gin.WrapF(Account))
 	api := r.Group("/api", GinMiddleware(a.Bearer))
 	api.GET("/me", ginClaims)
-	api.GET("/admin", GinMiddleware(middleware.RequireScope("admin")), ginClaims)
+	api.GET("/admin", GinMiddleware(bearer.RequireScope("admin")), ginClaims)
 	return r
 }
 
@@ -45,7 +46,7 @@ func GinMiddleware(mw func(http.Handler) http.Handler) gin.HandlerFunc {
 
 // ginClaims is Claims as a gin handler.
 func ginClaims(c *gin.Context) {
-	tok, ok := middleware.Token(c.Request.Context())
+	tok, ok := bearer.Token(c.Request.Context())
 	if !ok {
 		c.AbortWithStatus(http.StatusUnauthorized)
 		return

@@ -3,8 +3,9 @@ package main
 import (
 	"net/http"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gorilla/mux"
+
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // GorillaMux wires the app into gorilla/mux: Bearer guards the /api
@@ -19,6 +20,6 @@ func GorillaMux(a *App) http.Handler {
 	api := r.PathPrefix("/api").Subrouter()
 	api.Use(a.Bearer)
 	api.HandleFunc("/me", Claims).Methods(http.MethodGet)
-	api.Handle("/admin", middleware.RequireScope("admin")(http.HandlerFunc(Claims))).Methods(http.MethodGet)
+	api.Handle("/admin", bearer.RequireScope("admin")(http.HandlerFunc(Claims))).Methods(http.MethodGet)
 	return r
 }

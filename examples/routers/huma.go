@@ -7,7 +7,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
-	"github.com/gatehouse-go/gatehouse/middleware"
+
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // Huma wires the app into huma v2 on a ServeMux. The browser routes are
@@ -42,7 +43,7 @@ func Huma(a *App) http.Handler {
 // RequireScope the requirement's scopes (all of them, as in OpenAPI), and
 // the operation then runs with the token in its context. Operations that
 // name no "bearer" requirement run as they are.
-func HumaBearer(bearer func(http.Handler) http.Handler) func(huma.Context, func(huma.Context)) {
+func HumaBearer(protect func(http.Handler) http.Handler) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		scopes, ok := bearerScopes(ctx.Operation())
 		if !ok {
@@ -50,7 +51,7 @@ func HumaBearer(bearer func(http.Handler) http.Handler) func(huma.Context, func(
 			return
 		}
 		r, w := humago.Unwrap(ctx)
-		bearer(middleware.RequireScope(scopes...)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		protect(bearer.RequireScope(scopes...)(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			next(huma.WithContext(ctx, r.Context()))
 		}))).ServeHTTP(w, r.WithContext(ctx.Context()))
 	}
@@ -72,7 +73,7 @@ type claimsOutput struct{ Body json.RawMessage }
 
 // humaClaims is Claims as a huma operation.
 func humaClaims(ctx context.Context, _ *struct{}) (*claimsOutput, error) {
-	tok, ok := middleware.Token(ctx)
+	tok, ok := bearer.Token(ctx)
 	if !ok {
 		return nil, huma.Error401Unauthorized("no token")
 	}

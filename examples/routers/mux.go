@@ -3,7 +3,7 @@ package main
 import (
 	"net/http"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 )
 
 // Mux wires the app into net/http's ServeMux: Gatehouse's handlers and
@@ -15,6 +15,6 @@ func Mux(a *App) http.Handler {
 	mux.HandleFunc("POST /logout", a.Auth.Logout)
 	mux.Handle("GET /account", a.Auth.Require(http.HandlerFunc(Account)))
 	mux.Handle("GET /api/me", a.Bearer(http.HandlerFunc(Claims)))
-	mux.Handle("GET /api/admin", a.Bearer(middleware.RequireScope("admin")(http.HandlerFunc(Claims))))
+	mux.Handle("GET /api/admin", a.Bearer(bearer.RequireScope("admin")(http.HandlerFunc(Claims))))
 	return mux
 }

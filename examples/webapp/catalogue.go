@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/middleware/providers"
 	"github.com/gatehouse-go/gatehouse/session"
+	"github.com/gatehouse-go/gatehouse/verify"
 )
 
 // choice is a "Sign in with …" button of the home page.
@@ -87,7 +88,7 @@ func mountCatalogue(ctx context.Context, mux *http.ServeMux, getenv func(string)
 			closeAll()
 			return nil, nil, err
 		}
-		auth, err := middleware.New(cfg)
+		auth, err := login.New(cfg)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("%s: %w", e.label, err)
@@ -103,13 +104,13 @@ func mountCatalogue(ctx context.Context, mux *http.ServeMux, getenv func(string)
 // PREFIX_AUTH_STYLE (basic or post), PREFIX_FETCH_USERINFO (true),
 // PREFIX_AUTH_PARAMS and PREFIX_TOKEN_PARAMS (extra authorization and
 // token request parameters, query-encoded: "a=1&b=2"). Unset keeps cfg's.
-func providerOptions(getenv func(string) string, prefix string, cfg *middleware.Config) error {
+func providerOptions(getenv func(string) string, prefix string, cfg *login.Config) error {
 	switch s := getenv(prefix + "_AUTH_STYLE"); s {
 	case "":
 	case "basic":
-		cfg.AuthStyle = middleware.ClientSecretBasic
+		cfg.AuthStyle = verify.ClientSecretBasic
 	case "post":
-		cfg.AuthStyle = middleware.ClientSecretPost
+		cfg.AuthStyle = verify.ClientSecretPost
 	default:
 		return fmt.Errorf("%s_AUTH_STYLE is %q: use basic or post", prefix, s)
 	}

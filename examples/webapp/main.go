@@ -57,9 +57,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gatehouse-go/gatehouse/examples/internal/serve"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/session/redisstore"
@@ -112,7 +113,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		return err
 	}
 	scopes := strings.Fields(getenv("OIDC_SCOPES"))
-	cfg := middleware.Config{
+	cfg := login.Config{
 		Provider:     provider,
 		ClientID:     clientID,
 		ClientSecret: secret,
@@ -125,7 +126,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 		ln.Close()
 		return err
 	}
-	auth, err := middleware.New(cfg)
+	auth, err := login.New(cfg)
 	if err != nil {
 		ln.Close()
 		return err
@@ -219,7 +220,7 @@ func homeHandler(choices []choice) http.Handler {
 // home writes the home page.
 func home(w http.ResponseWriter, r *http.Request, choices []choice) {
 	var user string
-	if s, ok := middleware.Session(r.Context()); ok {
+	if s, ok := login.Session(r.Context()); ok {
 		var c struct {
 			Name  string `json:"name"`
 			Email string `json:"email"`
@@ -239,7 +240,7 @@ func home(w http.ResponseWriter, r *http.Request, choices []choice) {
 
 // me answers with the signed-in user's ID-token claims.
 func me(w http.ResponseWriter, r *http.Request) {
-	s, _ := middleware.Session(r.Context())
+	s, _ := login.Session(r.Context())
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	var claims map[string]any

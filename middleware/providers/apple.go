@@ -3,7 +3,6 @@ package providers
 import (
 	"crypto"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
 
@@ -24,7 +23,7 @@ type AppleClient struct {
 //
 // Quirks handled: the client secret is a JWT the application signs (ES256,
 // iss the team ID, sub the Services ID, aud https://appleid.apple.com, six
-// months at most), made by middleware.AppleClientSecret and made anew at
+// months at most), made by AppleClientSecret and made anew at
 // half its life, sent as client_secret_post; Apple answers with
 // response_mode=form_post whenever name or email is asked for (a
 // cross-site POST to the callback: FormPost, which needs an https
@@ -33,13 +32,13 @@ type AppleClient struct {
 // given_name, family_name and name claims (the verified ID token has no
 // name); the email is the ID token's (possibly a private relay address).
 func Apple(c AppleClient) (Preset, error) {
-	secret, err := middleware.AppleClientSecret(c.Key, c.TeamID, c.KeyID, c.ServicesID, 0)
+	secret, err := AppleClientSecret(c.Key, c.TeamID, c.KeyID, c.ServicesID, 0)
 	if err != nil {
 		return Preset{}, err
 	}
 	cfg := base(Client{ID: c.ServicesID, RedirectURL: c.RedirectURL}, "openid", "name", "email")
 	cfg.FormPost = true
-	cfg.AuthStyle = middleware.ClientSecretPost
+	cfg.AuthStyle = verify.ClientSecretPost
 	cfg.ClientSecretFunc = secret
 	return Preset{Name: "apple", Config: cfg, Provider: verify.ProviderConfig{Issuer: "https://appleid.apple.com"}}, nil
 }

@@ -9,12 +9,13 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
+	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
 // The Apple preset asks for name and email with a form-post answer, signs
-// its client secret, and its configuration passes middleware.New against a
+// its client secret, and its configuration passes login.New against a
 // provider shaped like Apple's (oidctest standing in for appleid.apple.com).
 func TestApple(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -23,7 +24,7 @@ func TestApple(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Provider.Issuer != "https://appleid.apple.com" || !p.Config.FormPost || p.Config.AuthStyle != middleware.ClientSecretPost ||
+	if p.Provider.Issuer != "https://appleid.apple.com" || !p.Config.FormPost || p.Config.AuthStyle != verify.ClientSecretPost ||
 		p.Config.ClientSecretFunc == nil || p.Config.ClientSecret != "" {
 		t.Fatalf("preset %+v", p)
 	}
@@ -39,7 +40,7 @@ func TestApple(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer prov.Close()
-	auth, err := middleware.New(cfg)
+	auth, err := login.New(cfg)
 	if err != nil {
 		t.Fatalf("New with the Apple preset: %v", err)
 	}

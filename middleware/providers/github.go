@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -68,11 +67,11 @@ func githubPrimaryEmail(ctx context.Context, hc *http.Client, u, token string) (
 	req.Header.Set("Accept", "application/vnd.github+json")
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("%w: GitHub emails: %w", middleware.ErrProvider, err)
+		return "", fmt.Errorf("%w: GitHub emails: %w", verify.ErrProvider, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%w: GitHub emails answered %d", middleware.ErrProvider, resp.StatusCode)
+		return "", fmt.Errorf("%w: GitHub emails answered %d", verify.ErrProvider, resp.StatusCode)
 	}
 	var list []struct {
 		Email    string `json:"email"`
@@ -80,7 +79,7 @@ func githubPrimaryEmail(ctx context.Context, hc *http.Client, u, token string) (
 		Verified bool   `json:"verified"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&list); err != nil {
-		return "", fmt.Errorf("%w: GitHub emails: not a list of addresses", middleware.ErrProvider)
+		return "", fmt.Errorf("%w: GitHub emails: not a list of addresses", verify.ErrProvider)
 	}
 	for _, e := range list {
 		if e.Primary && e.Verified {

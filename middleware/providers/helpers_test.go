@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
@@ -21,7 +21,7 @@ type rp struct {
 	t    *testing.T
 	op   *oidctest.Server
 	srv  *httptest.Server
-	cfg  middleware.Config
+	cfg  login.Config
 	errs chan error
 	c    *http.Client // the browser of the last login
 }
@@ -46,9 +46,9 @@ func newRP(t *testing.T, op *oidctest.Server, p Preset) *rp {
 		case r.errs <- err:
 		default:
 		}
-		middleware.WriteAuthError(w, req, err)
+		login.WriteAuthError(w, req, err)
 	}
-	auth, err := middleware.New(cfg)
+	auth, err := login.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func newRP(t *testing.T, op *oidctest.Server, p Preset) *rp {
 	mux.HandleFunc("GET /login", auth.Login)
 	mux.HandleFunc("GET /callback", auth.Callback)
 	mux.Handle("GET /me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s, _ := middleware.Session(req.Context())
+		s, _ := login.Session(req.Context())
 		w.Write(s.Claims)
 	})))
 	r.srv = httptest.NewServer(mux)

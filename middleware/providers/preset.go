@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -26,7 +26,7 @@ type Preset struct {
 	Provider verify.ProviderConfig
 	// Config is the middleware configuration without Provider and
 	// Sessions, which Discover fills in.
-	Config middleware.Config
+	Config login.Config
 	// EndSession, when set, is a logout endpoint the provider documents
 	// but does not publish in its metadata (AWS Cognito's): Discover adds
 	// it as the end_session_endpoint.
@@ -34,11 +34,11 @@ type Preset struct {
 }
 
 // Discover creates the provider (discovering its metadata unless the
-// preset has fixed endpoints) and returns the middleware.Config for
-// middleware.New, with sessions set. Close the provider when done.
-func (p Preset) Discover(ctx context.Context, sessions *session.Manager) (middleware.Config, *verify.Provider, error) {
+// preset has fixed endpoints) and returns the login.Config for
+// login.New, with sessions set. Close the provider when done.
+func (p Preset) Discover(ctx context.Context, sessions *session.Manager) (login.Config, *verify.Provider, error) {
 	if sessions == nil {
-		return middleware.Config{}, nil, errors.New("providers: sessions is nil")
+		return login.Config{}, nil, errors.New("providers: sessions is nil")
 	}
 	prov, err := verify.NewProvider(ctx, p.Provider)
 	if err == nil && p.EndSession != "" {
@@ -50,7 +50,7 @@ func (p Preset) Discover(ctx context.Context, sessions *session.Manager) (middle
 		prov, err = verify.NewProvider(ctx, pc)
 	}
 	if err != nil {
-		return middleware.Config{}, nil, err
+		return login.Config{}, nil, err
 	}
 	c := p.Config
 	c.Provider, c.Sessions, c.Name = prov, sessions, p.Name
@@ -58,6 +58,6 @@ func (p Preset) Discover(ctx context.Context, sessions *session.Manager) (middle
 }
 
 // base is the part of every preset's Config that comes from the Client.
-func base(c Client, scopes ...string) middleware.Config {
-	return middleware.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: c.RedirectURL, Scopes: scopes}
+func base(c Client, scopes ...string) login.Config {
+	return login.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: c.RedirectURL, Scopes: scopes}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 
-	"github.com/gatehouse-go/gatehouse/middleware"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
 )
@@ -103,6 +102,6 @@ func Twitch(c Client) Preset {
 // client_secret_post.
 func oidcPost(name string, c Client, issuer string, params url.Values, scopes ...string) Preset {
 	cfg := base(c, scopes...)
-	cfg.AuthStyle, cfg.AuthParams = middleware.ClientSecretPost, params
+	cfg.AuthStyle, cfg.AuthParams = verify.ClientSecretPost, params
 	return Preset{Name: name, Config: cfg, Provider: verify.ProviderConfig{Issuer: issuer}}
 }
