@@ -24,8 +24,8 @@ type Confirmation struct {
 func (c Confirmation) Bound() bool { return c.JKT != "" || c.X5TS256 != "" }
 
 var (
-	errCnf       = invalid("cnf must be an object holding jkt or x5t#S256 strings")
-	errCnfMethod = invalid("cnf names a confirmation method Gatehouse cannot check")
+	errCnf       = invalid("cnf", "cnf must be an object holding jkt or x5t#S256 strings")
+	errCnfMethod = invalid("cnf", "cnf names a confirmation method Gatehouse cannot check")
 )
 
 // cnfNames are the confirmation members Gatehouse reads.

@@ -116,6 +116,19 @@
 // A TokenVerifier is either kind; Either sends JWT-shaped tokens to a
 // Verifier and the rest to an Introspector.
 //
+// # Observing
+//
+// An observe.Observer set in ProviderConfig, Config or IntrospectionConfig
+// gets one observe.Event per key-set fetch (KeyFetch, background refreshes
+// included), per Verify or VerifyInto call (Verify) and per introspection
+// answer (Introspect). Usually one Observer goes in all three. A refusal's
+// Reason is the check that failed: too_large, malformed, algorithm, header
+// (crit or b64), type, issuer, tenant, unknown_key, signature, expired,
+// not_yet_valid, missing_claim, audience, cnf, claims_type (VerifyInto);
+// for introspection also inactive and not_access_token. Failed verifications
+// and introspections say "unavailable"; failed key fetches "unreachable",
+// "status" or "refused". A failed key fetch is also logged at Warn.
+//
 // # Provider quirks accepted
 //
 // "aud" as a string or an array; "scope" as a space-separated string or

@@ -7,7 +7,7 @@ import (
 
 // errIDTokenAlg refuses an ID or logout token signed with an algorithm its
 // provider does not advertise for ID tokens, or the application excluded.
-var errIDTokenAlg = invalid("alg is not one the provider advertises for ID tokens (id_token_signing_alg_values_supported) and the configuration allows")
+var errIDTokenAlg = invalid("algorithm", "alg is not one the provider advertises for ID tokens (id_token_signing_alg_values_supported) and the configuration allows")
 
 // setIDAlgorithms works out, per trusted provider, the algorithms its ID and
 // logout tokens may use: the ones it advertises in

@@ -16,7 +16,7 @@ import (
 )
 
 // errAppClaims is a token whose claims do not decode into the caller's type.
-var errAppClaims = invalid("claims do not fit the application's claims type")
+var errAppClaims = invalid("claims_type", "claims do not fit the application's claims type")
 
 // VerifyInto is Verify that also decodes the token's claims into a new T,
 // the application's own claims type, in the same pass over the payload: the

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -86,6 +87,13 @@ type IntrospectionConfig struct {
 
 	// Now returns the current time; for tests. Default time.Now.
 	Now func() time.Time
+
+	// Observer, when set, gets one observe.Introspect event per answer: a
+	// call to the endpoint (with its Duration; callers that share a call
+	// under way share its event) or a cached answer (Cached). OK, Refused
+	// with Reason ("inactive", "not_access_token", "expired", "audience",
+	// …) or Failed "unavailable".
+	Observer observe.Observer
 }
 
 // Introspector verifies tokens by asking the authorization server (token
@@ -120,6 +128,7 @@ type Introspector struct {
 	cache        *tokenCache // nil when off
 	flight       singleflight.Group
 	jwt          *Verifier // checks times, and RFC 9701 response JWTs
+	obs          observe.Observer
 }
 
 // NewIntrospector returns an Introspector configured by c. It does no I/O.
@@ -138,6 +147,7 @@ func NewIntrospector(c IntrospectionConfig) (*Introspector, error) {
 		clientSecret: c.ClientSecret, audiences: slices.Clone(c.Audiences),
 		skipAud: c.InsecureSkipAudience, requireJWT: c.RequireJWTResponse,
 		ttl: c.CacheTTL, negTTL: c.NegativeCacheTTL, maxSize: c.MaxTokenSize, now: c.Now,
+		obs: c.Observer,
 	}
 	// A negative TTL stays negative: no entry is ever stored with it.
 	if in.ttl == 0 {
@@ -204,8 +214,10 @@ func NewIntrospector(c IntrospectionConfig) (*Introspector, error) {
 func (in *Introspector) Verify(ctx context.Context, raw string) (*Token, error) {
 	switch {
 	case raw == "":
+		in.report(ctx, time.Time{}, false, errEmptyToken)
 		return nil, errEmptyToken
 	case len(raw) > in.maxSize:
+		in.report(ctx, time.Time{}, false, errTooLarge)
 		return nil, errTooLarge
 	}
 	var h uint64
@@ -213,6 +225,7 @@ func (in *Introspector) Verify(ctx context.Context, raw string) (*Token, error) 
 		var e *cacheEntry
 		if e, h = in.cache.lookup(raw); e != nil {
 			if in.now().Before(e.until) {
+				in.report(ctx, time.Time{}, true, e.err)
 				if e.err != nil {
 					return nil, e.err
 				}
@@ -242,7 +255,9 @@ func (in *Introspector) Verify(ctx context.Context, raw string) (*Token, error) 
 
 // introspect asks the endpoint about raw, judges the answer and caches the
 // verdict under hash h.
-func (in *Introspector) introspect(ctx context.Context, raw string, h uint64) (*Token, error) {
+func (in *Introspector) introspect(ctx context.Context, raw string, h uint64) (_ *Token, err error) {
+	start := time.Now()
+	defer func() { in.report(ctx, start, false, err) }()
 	doc, err := in.ask(ctx, raw)
 	if err != nil {
 		return nil, err
@@ -299,7 +314,7 @@ func (in *Introspector) judge(raw string, doc []byte) (*Token, error) {
 
 // Introspection rejections.
 var (
-	errEmptyToken     = invalid("empty token")
-	errInactive       = invalid("the authorization server reports the token inactive")
-	errNotAccessToken = invalid("the introspected token is not an access token (token_type must be Bearer or DPoP)")
+	errEmptyToken     = invalid("malformed", "empty token")
+	errInactive       = invalid("inactive", "the authorization server reports the token inactive")
+	errNotAccessToken = invalid("not_access_token", "the introspected token is not an access token (token_type must be Bearer or DPoP)")
 )

@@ -66,7 +66,9 @@ type keySnapshot struct {
 // keyMissFetch is the key of the key-miss fetch in keySet.flight.
 const keyMissFetch = "jwks"
 
-func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, error) {
+// newKeySet starts the key cache of the key set at u, the one of issuer's
+// provider.
+func newKeySet(u, issuer string, client *http.Client, cfg ProviderConfig) (*keySet, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	loaded := make(chan struct{})
 	var once sync.Once
@@ -87,8 +89,9 @@ func newKeySet(u string, client *http.Client, cfg ProviderConfig) (*keySet, erro
 	if log == nil {
 		log = slog.Default()
 	}
-	res, err := httprc.NewResource[*keyList](u, httprc.TransformFunc[*keyList](jwksTransformer(u, log)),
-		httprc.WithHTTPClient(client),
+	rep := &fetchReport{issuer: issuer, src: u, obs: cfg.Observer, log: log}
+	res, err := httprc.NewResource[*keyList](u, httprc.TransformFunc[*keyList](rep.transform(jwksTransformer(u, log))),
+		httprc.WithHTTPClient(rep.client(client)),
 		httprc.WithMinInterval(minI),
 		httprc.WithMaxInterval(maxI),
 	)

@@ -20,12 +20,12 @@ const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 const LogoutTokenMaxAge = 5 * time.Minute
 
 var (
-	errLogoutEvent = invalid(`events does not hold the back-channel logout event`)
-	errLogoutNonce = invalid("a logout token must not carry a nonce")
-	errLogoutWho   = invalid("a logout token needs sub or sid")
-	errLogoutJTI   = invalid("a logout token needs jti")
-	errLogoutType  = invalid(`typ is neither "logout+jwt" nor absent`)
-	errLogoutOld   = invalid("a logout token's iat is older than LogoutTokenMaxAge")
+	errLogoutEvent = invalid("logout_token", `events does not hold the back-channel logout event`)
+	errLogoutNonce = invalid("logout_token", "a logout token must not carry a nonce")
+	errLogoutWho   = invalid("logout_token", "a logout token needs sub or sid")
+	errLogoutJTI   = invalid("logout_token", "a logout token needs jti")
+	errLogoutType  = invalid("logout_token", `typ is neither "logout+jwt" nor absent`)
+	errLogoutOld   = invalid("logout_token", "a logout token's iat is older than LogoutTokenMaxAge")
 )
 
 // VerifyLogoutToken checks an OpenID Connect Back-Channel Logout 1.0 logout

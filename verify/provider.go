@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 	"github.com/go-json-experiment/json"
 )
 
@@ -91,7 +92,8 @@ type ProviderConfig struct {
 	// provider misconfiguration; keys merely of no use here (use "enc", an
 	// unknown kty) at Debug; others (too short, x5c of another key, key_ops
 	// without verify) at Warn. Each fetched set is logged once; key
-	// material never is. Default slog.Default().
+	// material never is. Every failed fetch is logged at Warn (the last
+	// good keys stay in use). Default slog.Default().
 	Logger *slog.Logger
 
 	// IssuerTemplate, when set, makes the provider multi-tenant: its
@@ -112,6 +114,14 @@ type ProviderConfig struct {
 	// other than loopback. Safe only on a private network you control;
 	// loopback hosts (127.0.0.0/8, ::1, localhost) are always allowed.
 	InsecureAllowHTTP bool
+
+	// Observer, when set, gets one observe.KeyFetch event per fetch of the
+	// key set (the first, each background refresh, each caused by an
+	// unknown kid): OK with Count, the usable keys, or Failed with Reason
+	// "unreachable" (no answer), "status" (not 200) or "refused" (not a
+	// usable JWK Set); Duration always. Failures are also logged at Warn
+	// to Logger.
+	Observer observe.Observer
 }
 
 // Provider is one trusted issuer: its metadata and its signing keys, kept
@@ -194,7 +204,7 @@ func NewProvider(ctx context.Context, cfg ProviderConfig) (*Provider, error) {
 	}
 	p := &Provider{md: md, client: client, tenants: tn, aliases: slices.Clone(cfg.IssuerAliases)}
 	if md.JWKSURI != "" {
-		ks, err := newKeySet(md.JWKSURI, client, cfg)
+		ks, err := newKeySet(md.JWKSURI, md.Issuer, client, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -55,10 +55,10 @@ var (
 
 // The same failures in a token, and its type errors.
 var (
-	errCaseVariant   = invalid(errNameVariant.Error())
-	errDuplicateName = invalid(errNameTwice.Error())
-	errClaimType     = invalid("a header member or claim has the wrong JSON type")
-	errAudMember     = invalid("aud (or scp) must be a string or an array of strings")
+	errCaseVariant   = invalid("malformed", errNameVariant.Error())
+	errDuplicateName = invalid("malformed", errNameTwice.Error())
+	errClaimType     = invalid("malformed", "a header member or claim has the wrong JSON type")
+	errAudMember     = invalid("malformed", "aud (or scp) must be a string or an array of strings")
 )
 
 // metadataNames are the discovery metadata names Metadata reads.

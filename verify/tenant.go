@@ -89,9 +89,9 @@ func newTenants(t *IssuerTemplate, mdIssuer string, allowHTTP bool) (*tenants, e
 }
 
 var (
-	errTenantID     = invalid("the tenant claim is not a valid tenant ID")
-	errTenant       = invalid("the token's tenant is not an allowed tenant")
-	errTenantIssuer = invalid("iss is not the issuer of the token's tenant")
+	errTenantID     = invalid("tenant", "the tenant claim is not a valid tenant ID")
+	errTenant       = invalid("tenant", "the token's tenant is not an allowed tenant")
+	errTenantIssuer = invalid("issuer", "iss is not the issuer of the token's tenant")
 )
 
 // fits reports whether iss has the template's shape: the template's text

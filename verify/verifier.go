@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
 )
 
@@ -85,6 +86,12 @@ type Config struct {
 
 	// Now returns the current time; for tests. Default time.Now.
 	Now func() time.Time
+
+	// Observer, when set, gets one observe.Verify event per Verify or
+	// VerifyInto call: OK (Cached when the token came from the cache),
+	// Refused with the failed check as Reason, or Failed "unavailable".
+	// The doc of this package lists the reasons.
+	Observer observe.Observer
 }
 
 // Verifier verifies JWTs signed by one or more trusted providers. It is safe
@@ -104,6 +111,7 @@ type Verifier struct {
 	maxSize   int
 	now       func() time.Time
 	cache     *tokenCache // nil when off
+	obs       observe.Observer
 }
 
 // NewVerifier returns a Verifier trusting tokens from the given providers.
@@ -122,6 +130,7 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 		leeway:    c.Leeway,
 		maxSize:   c.MaxTokenSize,
 		now:       c.Now,
+		obs:       c.Observer,
 	}
 	for _, p := range trusted {
 		if p == nil {
@@ -210,30 +219,47 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 }
 
 // verifyAccess is Verify with the claims decoded by decode (not called on a
-// cache hit).
+// cache hit), reported to the Observer.
 func (v *Verifier) verifyAccess(ctx context.Context, raw string, decode func([]byte, *claims) error) (*Token, error) {
+	if v.obs == nil {
+		t, _, err := v.checkAccess(ctx, raw, decode)
+		return t, err
+	}
+	start := time.Now()
+	t, cached, err := v.checkAccess(ctx, raw, decode)
+	e := observe.Event{Kind: observe.Verify, Duration: time.Since(start), Cached: cached}
+	if e.Outcome, e.Reason = judged(err); err == nil {
+		e.Issuer = t.trust
+	}
+	v.obs.Observe(ctx, e)
+	return t, err
+}
+
+// checkAccess is verifyAccess without the report; cached tells a token that
+// came from the cache.
+func (v *Verifier) checkAccess(ctx context.Context, raw string, decode func([]byte, *claims) error) (_ *Token, cached bool, _ error) {
 	var h uint64
 	if v.cache != nil && len(raw) <= v.maxSize {
 		var e *cacheEntry
 		if e, h = v.cache.lookup(raw); e != nil {
 			if err := v.checkTimes(e.tok); err != nil {
 				v.cache.drop(h)
-				return nil, err
+				return nil, true, err
 			}
-			return e.handout(), nil
+			return e.handout(), true, nil
 		}
 	}
 	t, ks, gen, err := v.verifyWith(ctx, raw, decode)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !v.skipAud && !containsAny(t.Audience, v.audiences) {
-		return nil, errAudience
+		return nil, false, errAudience
 	}
 	if v.cache != nil {
 		v.cache.put(h, t, ks, gen)
 	}
-	return t, nil
+	return t, false, nil
 }
 
 // header is the protected JWS header. Key-carrying headers (jku, jwk, x5u,
