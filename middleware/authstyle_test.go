@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/gatehouse-go/gatehouse/middleware/outbound"
@@ -17,12 +18,11 @@ func TestEveryConfigRefusesUnknownAuthStyle(t *testing.T) {
 		ClientSecret: "s", AuthStyle: bad}); err == nil {
 		t.Error("ClientConfig: accepted")
 	}
-	if _, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: "https://op.example/token", ClientID: "c",
-		RefreshToken: "rt", OnRotate: func(context.Context, string) error { return nil }, AuthStyle: bad}); err == nil {
+	if _, err := outbound.NewRefresh(outbound.Config{TokenURL: "https://op.example/token", ClientID: "c", AuthStyle: bad}, "rt", func(context.Context, string) error { return nil }); err == nil {
 		t.Error("RefreshClientConfig: accepted")
 	}
-	if _, err := outbound.NewExchange(outbound.ExchangeConfig{TokenURL: "https://op.example/token", ClientID: "c",
-		ClientSecret: "s", Audience: "api", AuthStyle: bad}); err == nil {
+	if _, err := outbound.NewExchange(outbound.Config{TokenURL: "https://op.example/token", ClientID: "c",
+		ClientSecret: "s", EndpointParams: url.Values{"audience": {"api"}}, AuthStyle: bad}); err == nil {
 		t.Error("ExchangeConfig: accepted")
 	}
 	for _, ok := range []verify.AuthStyle{verify.ClientSecretBasic, verify.ClientSecretPost} {

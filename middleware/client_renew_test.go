@@ -118,10 +118,10 @@ func TestRefreshClientBackgroundRenewalPersistsFirst(t *testing.T) {
 			seenAtRotation = append(seenAtRotation, api.distinctTokens())
 			return nil
 		}
-		c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-			ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: onRotate,
-			HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
-			Base:       &http.Transport{DisableKeepAlives: true}})
+		c, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret,
+			HTTPClient:   &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
+			Base:         &http.Transport{DisableKeepAlives: true}}, rt, onRotate)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -772,9 +772,9 @@ func TestRefreshClientRotation(t *testing.T) {
 		return nil
 	}
 	synctest.Test(t, func(t *testing.T) {
-		c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-			ClientSecret: op.ClientSecret, RefreshToken: rt, ExpiryMargin: time.Second, OnRotate: onRotate,
-			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()})
+		c, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret, ExpiryMargin: time.Second,
+			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()}, rt, onRotate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -803,9 +803,9 @@ func TestRefreshClientRotation(t *testing.T) {
 			}
 		}
 		// A restart from the last persisted token: the grant was never revoked.
-		c2, _ := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-			ClientSecret: op.ClientSecret, RefreshToken: rotations[2].token, OnRotate: onRotate,
-			HTTPClient: &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()})
+		c2, _ := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret,
+			HTTPClient:   &http.Client{Transport: bubbleTransport()}, Base: bubbleTransport()}, rotations[2].token, onRotate)
 		if code, _ := ccGet(t, c2, api.srv.URL); code != 200 {
 			t.Errorf("after a restart from the persisted refresh token: %d (reuse detection revoked the grant?)", code)
 		}
@@ -825,15 +825,15 @@ func TestRefreshClientOnRotateFailure(t *testing.T) {
 	fail.Store(true)
 	var saved atomic.Pointer[string]
 	synctest.Test(t, func(t *testing.T) {
-		c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-			ClientSecret: op.ClientSecret, RefreshToken: rt, HTTPClient: &http.Client{Transport: bubbleTransport()},
-			Base: bubbleTransport(), OnRotate: func(_ context.Context, n string) error {
-				if fail.Load() {
-					return errors.New("disk full")
-				}
-				saved.Store(&n)
-				return nil
-			}})
+		c, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+			ClientSecret: op.ClientSecret, HTTPClient: &http.Client{Transport: bubbleTransport()},
+			Base: bubbleTransport()}, rt, func(_ context.Context, n string) error {
+			if fail.Load() {
+				return errors.New("disk full")
+			}
+			saved.Store(&n)
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -870,8 +870,8 @@ func TestRefreshClientRefused(t *testing.T) {
 	op := oidctest.NewServer()
 	defer op.Close()
 	const rt = "not-a-refresh-token-of-this-provider"
-	c, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: rt, OnRotate: func(context.Context, string) error { return nil }})
+	c, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret}, rt, func(context.Context, string) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -883,9 +883,17 @@ func TestRefreshClientRefused(t *testing.T) {
 	if err != nil && (strings.Contains(err.Error(), rt) || strings.Contains(err.Error(), op.ClientSecret)) {
 		t.Errorf("the error holds a secret: %v", err)
 	}
-	if _, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		ClientSecret: op.ClientSecret, RefreshToken: rt}); err == nil {
+	if _, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		ClientSecret: op.ClientSecret}, rt, nil); err == nil {
 		t.Error("a refresh client without OnRotate was accepted")
+	}
+	for name, c := range map[string]outbound.Config{
+		"Scopes":         {TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret, Scopes: []string{"read"}},
+		"EndpointParams": {TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret, EndpointParams: url.Values{"resource": {"x"}}},
+	} {
+		if _, err := outbound.NewRefresh(c, rt, func(context.Context, string) error { return nil }); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("a refresh client with %s (which a refresh does not send): %v", name, err)
+		}
 	}
 }
 

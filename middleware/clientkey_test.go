@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -143,9 +144,8 @@ func TestPrivateKeyJWTRefreshClient(t *testing.T) {
 	op.AddClient(oidctest.Client{ID: op.ClientID, PublicKey: key.Public()})
 	api := newM2MAPI(t, op)
 	ck := verify.ClientKey{Signer: key}
-	rc, err := outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: op.ClientID,
-		RefreshToken: rt, OnRotate: func(context.Context, string) error { return nil },
-		AuthStyle: verify.PrivateKeyJWT, ClientKey: ck})
+	rc, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID,
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: ck}, rt, func(context.Context, string) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +205,8 @@ func TestNewRefusesBadClientKey(t *testing.T) {
 	} {
 		errs := map[string]error{}
 		_, errs["outbound: Config"] = outbound.New(outbound.Config{TokenURL: op.URL + "/token", ClientID: "c", ClientSecret: "s", AuthStyle: c.style, ClientKey: c.key})
-		_, errs["outbound: RefreshConfig"] = outbound.NewRefresh(outbound.RefreshConfig{TokenURL: op.URL + "/token", ClientID: "c", RefreshToken: "r",
-			OnRotate: func(context.Context, string) error { return nil }, AuthStyle: c.style, ClientKey: c.key})
-		_, errs["outbound: ExchangeConfig"] = outbound.NewExchange(outbound.ExchangeConfig{TokenURL: op.URL + "/token", ClientID: "c", Audience: "api", AuthStyle: c.style, ClientKey: c.key})
+		_, errs["outbound: NewRefresh"] = outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: "c", AuthStyle: c.style, ClientKey: c.key}, "r", func(context.Context, string) error { return nil })
+		_, errs["outbound: NewExchange"] = outbound.NewExchange(outbound.Config{TokenURL: op.URL + "/token", ClientID: "c", EndpointParams: url.Values{"audience": {"api"}}, AuthStyle: c.style, ClientKey: c.key})
 		_, errs["login: Config"] = login.New(login.Config{Provider: p, ClientID: "c", RedirectURL: "/callback",
 			Sessions: testManager(t), AuthStyle: c.style, ClientKey: c.key})
 		for cfg, err := range errs {
@@ -248,7 +247,7 @@ func TestPrivateKeyJWTRefusedNamesMethod(t *testing.T) {
 // by assertion (the provider knows only the client's key).
 func TestPrivateKeyJWTExchangeClient(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	x := newExchangeAPIs(t, outbound.ExchangeConfig{Scopes: []string{"read"},
+	x := newExchangeAPIs(t, outbound.Config{Scopes: []string{"read"},
 		AuthStyle: verify.PrivateKeyJWT, ClientKey: verify.ClientKey{Signer: key}})
 	x.op.AddClient(oidctest.Client{ID: x.op.ClientID, PublicKey: key.Public()})
 	if code, body := x.call(t, x.op.AccessToken("alice", "api-a", "read")); code != 200 || body != "alice api-b read" {

@@ -89,9 +89,8 @@ func TestInteropPrivateKeyJWTLogin(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: %d (%v)", resp.StatusCode, a.lastError())
 	}
-	rc, err := outbound.NewRefresh(outbound.RefreshConfig{Provider: a.p, ClientID: interopClientID,
-		RefreshToken: second.RT, OnRotate: func(context.Context, string) error { return nil },
-		AuthStyle: verify.PrivateKeyJWT, ClientKey: clientKeyFor(key)})
+	rc, err := outbound.NewRefresh(outbound.Config{Provider: a.p, ClientID: interopClientID,
+		AuthStyle: verify.PrivateKeyJWT, ClientKey: clientKeyFor(key)}, second.RT, func(context.Context, string) error { return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -17,96 +18,85 @@ import (
 	"github.com/gatehouse-go/gatehouse/verify"
 )
 
-// ExchangeConfig configures NewExchange: an API calling another API
-// on behalf of its own caller, with a token exchanged for the caller's
-// (RFC 8693 token exchange).
-type ExchangeConfig struct {
-	// TokenURL is the provider's token endpoint (https, or http on
-	// loopback). Set it or Provider.
-	TokenURL string
-	// Provider, when TokenURL is empty, gives the token endpoint.
-	Provider *verify.Provider
-
-	// ClientID and ClientSecret authenticate this API at the provider;
-	// no secret is needed with verify.PrivateKeyJWT.
-	ClientID, ClientSecret string
-	// AuthStyle is how the client authenticates. Default
-	// verify.ClientSecretBasic.
-	AuthStyle verify.AuthStyle
-	// ClientKey signs the client assertions when AuthStyle is
-	// verify.PrivateKeyJWT.
-	ClientKey verify.ClientKey
-
-	// Audience ("audience") and Resource (RFC 8707 "resource") name the
-	// downstream API the new token is for. At least one is required.
-	Audience, Resource string
-	// Scopes requested for the downstream call; default those of the
-	// caller's token, as the provider decides.
-	Scopes []string
-
-	// CacheSize bounds how many callers' exchanged tokens are kept. Zero
-	// means 1024.
-	CacheSize int
-
-	// HTTPClient makes the token requests (default: 10 s timeout). Base
-	// carries the downstream requests (default http.DefaultTransport).
-	HTTPClient *http.Client
-	Base       http.RoundTripper
-}
-
 // Token exchange identifiers (RFC 8693 §3).
 const (
 	tokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange"
 	accessTokenType    = "urn:ietf:params:oauth:token-type:access_token"
 )
 
-// NewExchange returns a client for calls to one downstream API on
-// behalf of the caller of this API. Each request's context must be (or
-// derive from) that of a request Bearer accepted: its token is exchanged
-// for one restricted to the downstream API (subject_token_type
-// access_token), sent as a bearer token. Exchanged tokens are cached per
-// caller's token (the audience is the client's) until shortly before they
-// expire, and renewed once however many requests need them; the cache holds
-// CacheSize callers: when full, the caller seen least recently goes (one
-// whose own token expired is not seen again, so it goes first). A request whose context holds no verified
-// token fails with ErrNoToken, before any network call. Token-endpoint
-// failures match verify.ErrProvider, as New's do, with the client secret and
-// the caller's token redacted.
-func NewExchange(c ExchangeConfig) (*http.Client, error) {
+// exchangeReserved are the token-exchange parameters Config.EndpointParams
+// may not set: the grant, the caller's token and its type, and the client's
+// authentication belong to NewExchange alone.
+var exchangeReserved = map[string]bool{
+	"grant_type": true, "subject_token": true, "subject_token_type": true, "requested_token_type": true,
+	"actor_token": true, "actor_token_type": true, "scope": true, "client_id": true, "client_secret": true,
+	"client_assertion": true, "client_assertion_type": true,
+}
+
+// exchangeCallers bounds how many callers' exchanged tokens a client keeps.
+const exchangeCallers = 1024
+
+// NewExchange returns a client for calls to one downstream API on behalf
+// of the caller of this API (RFC 8693 token exchange). c is as for New:
+// Config.EndpointParams must name the downstream API, as "audience" or RFC
+// 8707 "resource" (or both); Scopes, when set, are those requested for the
+// downstream call (default those of the caller's token, as the provider
+// decides). Each request's context must be (or derive from) that of a
+// request the bearer middleware accepted: its token is exchanged for one
+// restricted to the downstream API (subject_token_type access_token), sent
+// as a bearer token. Exchanged tokens are cached per caller's token (the
+// audience is the client's) until shortly before they expire, and renewed
+// once however many requests need them; the cache holds 1024 callers: when
+// full, the caller seen least recently goes (one whose own token expired is
+// not seen again, so it goes first). A request whose context holds no
+// verified token fails with bearer.ErrNoToken, before any network call.
+// Token-endpoint failures match verify.ErrProvider, as New's do, with the
+// client secret and the caller's token redacted.
+func NewExchange(c Config) (*http.Client, error) {
+	e, err := newExchanger(c, exchangeCallers)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: e}, nil
+}
+
+// newExchanger is NewExchange's RoundTripper, holding at most callers
+// callers' tokens.
+func newExchanger(c Config, callers int) (*exchanger, error) {
 	tokenURL, err := tokenEndpoint(c.TokenURL, c.Provider)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case c.ClientID == "" || (c.ClientSecret == "" && c.AuthStyle != verify.PrivateKeyJWT):
-		return nil, errors.New("outbound: ExchangeConfig needs ClientID and ClientSecret (or AuthStyle PrivateKeyJWT)")
-	case c.Audience == "" && c.Resource == "":
-		return nil, errors.New("outbound: ExchangeConfig needs Audience or Resource: the downstream API")
+		return nil, errors.New("outbound: NewExchange needs Config.ClientID and ClientSecret (or AuthStyle PrivateKeyJWT)")
+	case c.EndpointParams.Get("audience") == "" && c.EndpointParams.Get("resource") == "":
+		return nil, errors.New(`outbound: NewExchange needs the downstream API in Config.EndpointParams, as "audience" or "resource"`)
+	case c.DPoPKey != nil:
+		return nil, errors.New("outbound: NewExchange does not DPoP-bind its tokens: leave Config.DPoPKey empty")
 	}
-	as, err := endpoint.NewAssertion("outbound: ExchangeConfig", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
+	for k := range c.EndpointParams {
+		if exchangeReserved[k] {
+			return nil, fmt.Errorf("outbound: Config.EndpointParams cannot set %q: NewExchange sets it", k)
+		}
+	}
+	as, err := endpoint.NewAssertion("outbound: NewExchange: Config", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
 	if err != nil {
 		return nil, err
 	}
-	size := c.CacheSize
-	if size <= 0 {
-		size = 1024
-	}
 	params := url.Values{"grant_type": {tokenExchangeGrant}, "subject_token_type": {accessTokenType},
 		"requested_token_type": {accessTokenType}}
-	if c.Audience != "" {
-		params.Set("audience", c.Audience)
+	for k, v := range c.EndpointParams {
+		params[k] = v
 	}
-	if c.Resource != "" {
-		params.Set("resource", c.Resource)
-	}
-	callers, _ := simplelru.NewLRU[[sha256.Size]byte, *Transport](size, nil)
-	return &http.Client{Transport: &exchanger{c: c, tokenURL: tokenURL, tokens: as.Wrap(endpoint.WithTimeout(c.HTTPClient)), params: params, callers: callers}}, nil
+	lru, _ := simplelru.NewLRU[[sha256.Size]byte, *Transport](callers, nil)
+	return &exchanger{c: c, tokenURL: tokenURL, tokens: as.Wrap(endpoint.WithTimeout(c.HTTPClient)), params: params, callers: lru}, nil
 }
 
 // exchanger is NewExchange's RoundTripper: one Transport per
 // caller's token.
 type exchanger struct {
-	c        ExchangeConfig
+	c        Config
 	tokenURL string
 	tokens   *http.Client // the token requests' client (HTTPClient, with client assertions)
 	params   url.Values

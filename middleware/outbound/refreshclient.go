@@ -6,58 +6,38 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-go/gatehouse/middleware/internal/endpoint"
-	"github.com/gatehouse-go/gatehouse/verify"
 )
 
-// RefreshConfig configures NewRefresh: an application that holds
-// a long-lived refresh token provisioned by an administrator (client ID,
-// secret and refresh token) and mints access tokens from it.
-type RefreshConfig struct {
-	// TokenURL is the provider's token endpoint; or give Provider.
-	TokenURL string
-	// Provider, when TokenURL is empty, supplies the token endpoint from
-	// its discovery document.
-	Provider *verify.Provider
-	// ClientID and ClientSecret authenticate this client.
-	ClientID, ClientSecret string
-	// RefreshToken is the current refresh token.
-	RefreshToken string
-	// OnRotate is called with the new refresh token when the provider
-	// rotates it, before the new access token is used: persist it there
-	// (the old one is dead at providers that rotate). When it returns an
-	// error the new access token is not used and the request fails; the
-	// next request renews again and calls OnRotate again. Required.
-	OnRotate func(ctx context.Context, refreshToken string) error
-	// AuthStyle, ClientKey, ExpiryMargin, DefaultLifetime, HTTPClient and
-	// Base are as in Config.
-	AuthStyle       verify.AuthStyle
-	ClientKey       verify.ClientKey
-	ExpiryMargin    time.Duration
-	DefaultLifetime time.Duration
-	HTTPClient      *http.Client
-	Base            http.RoundTripper
-}
-
 // NewRefresh returns an *http.Client that carries access tokens minted
-// from a refresh token, with New's caching, single-flight renewal,
-// back-off after failures and 401 retry. Renewals are serialised, so a rotating provider never sees a
-// refresh token used twice.
-func NewRefresh(c RefreshConfig) (*http.Client, error) {
+// from refreshToken, a long-lived refresh token provisioned by an
+// administrator, with New's caching, single-flight renewal, back-off after
+// failures and 401 retry. c is as for New, but for Scopes and
+// EndpointParams, which a refresh does not send (they are refused).
+// Renewals are serialised, so a rotating provider never sees a refresh
+// token used twice. onRotate is called with the new refresh token when the
+// provider rotates it, before the new access token is used: persist it
+// there (the old one is dead at providers that rotate). When it returns an
+// error the new access token is not used and the request fails; the next
+// request renews again and calls onRotate again. Required.
+func NewRefresh(c Config, refreshToken string, onRotate func(ctx context.Context, refreshToken string) error) (*http.Client, error) {
 	tokenURL, err := tokenEndpoint(c.TokenURL, c.Provider)
 	switch {
 	case err != nil:
 		return nil, err
-	case c.ClientID == "" || c.RefreshToken == "":
-		return nil, errors.New("outbound: RefreshConfig needs ClientID and RefreshToken")
-	case c.OnRotate == nil:
-		return nil, errors.New("outbound: RefreshConfig.OnRotate is required: a rotated refresh token must be persisted")
+	case c.ClientID == "" || refreshToken == "":
+		return nil, errors.New("outbound: NewRefresh needs Config.ClientID and a refresh token")
+	case onRotate == nil:
+		return nil, errors.New("outbound: NewRefresh needs onRotate: a rotated refresh token must be persisted")
+	case len(c.Scopes) > 0 || len(c.EndpointParams) > 0:
+		return nil, errors.New("outbound: NewRefresh sends neither Config.Scopes nor Config.EndpointParams: the refresh token carries its grant")
+	case c.DPoPKey != nil:
+		return nil, errors.New("outbound: NewRefresh does not DPoP-bind its tokens: leave Config.DPoPKey empty")
 	}
-	as, err := endpoint.NewAssertion("outbound: RefreshConfig", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
+	as, err := endpoint.NewAssertion("outbound: NewRefresh: Config", c.AuthStyle, c.ClientKey, c.ClientID, tokenURL)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +47,7 @@ func NewRefresh(c RefreshConfig) (*http.Client, error) {
 	// and OnRotate serialised even if that ever changes, since a refresh
 	// token presented twice revokes the grant at rotating providers.
 	var mu sync.Mutex
-	current := c.RefreshToken
+	current := refreshToken
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -81,7 +61,7 @@ func NewRefresh(c RefreshConfig) (*http.Client, error) {
 			// in memory whatever happens, so the next renewal (which calls
 			// OnRotate again) does not present a used token.
 			current = tok.RefreshToken
-			if err := c.OnRotate(ctx, tok.RefreshToken); err != nil {
+			if err := onRotate(ctx, tok.RefreshToken); err != nil {
 				return nil, fmt.Errorf("outbound: persisting the rotated refresh token: %w", err)
 			}
 		}
