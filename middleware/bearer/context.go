@@ -21,12 +21,6 @@ type tokenValue struct {
 	claims any // *T decoded with t by NewFor[T], or nil
 }
 
-// WithToken returns a copy of ctx carrying t. Bearer does this; tests of
-// handlers behind Bearer can too.
-func WithToken(ctx context.Context, t *verify.Token) context.Context {
-	return context.WithValue(ctx, tokenCtx, &tokenValue{t: t})
-}
-
 // Token returns the verified bearer token that Bearer put in the request
 // context.
 func Token(ctx context.Context) (*verify.Token, bool) {

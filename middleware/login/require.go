@@ -25,12 +25,6 @@ func Session(ctx context.Context) (*session.Session, bool) {
 	return s, ok && s != nil
 }
 
-// WithSession returns a copy of ctx carrying s, for tests of handlers behind
-// Require.
-func WithSession(ctx context.Context, s *session.Session) context.Context {
-	return context.WithValue(ctx, sessionCtx, s)
-}
-
 // Require lets a request through only with a session. Without one, browsers
 // (Accept: text/html, GET or HEAD) are redirected into Login with the
 // current path as return_to; other requests get 401 JSON. An access token
@@ -67,7 +61,7 @@ func (a *Auth) guard(next http.Handler, required bool) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithSession(r.Context(), s)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionCtx, s)))
 	})
 }
 
