@@ -14,10 +14,10 @@ import (
 // backchannelEvent is the event a logout token must carry.
 const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 
-// LogoutTokenMaxAge is how far in the past (plus Config.Leeway) a logout
+// logoutTokenMaxAge is how far in the past (plus Config.Leeway) a logout
 // token's iat may lie. A logout token is delivered right after it is
 // minted, and every provider's lifetime for them is a few minutes.
-const LogoutTokenMaxAge = 5 * time.Minute
+const logoutTokenMaxAge = 5 * time.Minute
 
 var (
 	errLogoutEvent = invalid("logout_token", `events does not hold the back-channel logout event`)
@@ -25,7 +25,7 @@ var (
 	errLogoutWho   = invalid("logout_token", "a logout token needs sub or sid")
 	errLogoutJTI   = invalid("logout_token", "a logout token needs jti")
 	errLogoutType  = invalid("logout_token", `typ is neither "logout+jwt" nor absent`)
-	errLogoutOld   = invalid("logout_token", "a logout token's iat is older than LogoutTokenMaxAge")
+	errLogoutOld   = invalid("logout_token", "a logout token's iat is older than 5 minutes")
 )
 
 // VerifyLogoutToken checks an OpenID Connect Back-Channel Logout 1.0 logout
@@ -33,7 +33,7 @@ var (
 // and iss as Verify; alg one the provider advertises for ID tokens
 // (Config.IDTokenAlgorithms); aud contains Config.ClientID; exp present and
 // not past (errata set 1 made it required); iat present, not in the future
-// and not older than LogoutTokenMaxAge (both with leeway); typ, when
+// and not older than 5 minutes (both with leeway); typ, when
 // present, "logout+jwt"; events is an object holding the member
 // "http://schemas.openid.net/event/backchannel-logout", spelt exactly, whose
 // value is an object; no nonce member at all (not even an empty one); sub or
@@ -57,7 +57,7 @@ func (v *Verifier) VerifyLogoutToken(ctx context.Context, raw string) (*Token, e
 		return nil, errAudience
 	case t.IssuedAt.IsZero():
 		return nil, errNoIat
-	case v.now().Sub(t.IssuedAt) > LogoutTokenMaxAge+v.leeway:
+	case v.now().Sub(t.IssuedAt) > logoutTokenMaxAge+v.leeway:
 		return nil, errLogoutOld
 	case c.HasNonce:
 		return nil, errLogoutNonce

@@ -8,6 +8,10 @@ import (
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
+// logoutTokenMaxAge is verify's limit on a logout token's age (5 minutes,
+// stated in the doc of Verifier.VerifyLogoutToken).
+const logoutTokenMaxAge = 5 * time.Minute
+
 // TestAttackLogoutTokenRefusals: each rule of a logout token (Back-Channel
 // Logout 1.0 §2.4, §2.6) refuses on its own: an ID token's typ, another
 // client's audience, no iat, an iat a second past LogoutTokenMaxAge and the
@@ -17,7 +21,7 @@ func TestAttackLogoutTokenRefusals(t *testing.T) {
 	const leeway = 10 * time.Second
 	op, v := setup(t, verify.Config{Leeway: leeway, Now: func() time.Time { return now }})
 	logout := map[string]any{"typ": "logout+jwt"}
-	edge := now.Add(-verify.LogoutTokenMaxAge - leeway)
+	edge := now.Add(-logoutTokenMaxAge - leeway)
 	rows := []struct {
 		name   string
 		header map[string]any

@@ -201,7 +201,7 @@ func TestAttackLogoutTokenWithNonce(t *testing.T) {
 // even when its exp is far ahead.
 func TestAttackLogoutTokenOldIat(t *testing.T) {
 	logoutRows(t, []logoutRow{{name: "old iat", want: "older than LogoutTokenMaxAge", mod: func(c map[string]any) {
-		c["iat"] = time.Now().Add(-verify.LogoutTokenMaxAge - 2*time.Minute).Unix()
+		c["iat"] = time.Now().Add(-logoutTokenMaxAge - 2*time.Minute).Unix()
 		c["exp"] = time.Now().Add(time.Hour).Unix()
 	}}})
 }
