@@ -62,6 +62,16 @@ func (l *commandLog) take() []string {
 // client's commands recorded in the returned log.
 func redisApp(t testing.TB, addr string) (*app, *commandLog, *redis.Client) {
 	t.Helper()
+	sessions, log, rdb := redisSessions(t, addr)
+	a := newApp(t, nil, func(c *login.Config) { c.Sessions = sessions })
+	a.sessions = sessions
+	return a, log, rdb
+}
+
+// redisSessions is a session manager on redisstore at addr, the client's
+// commands recorded in the returned log.
+func redisSessions(t testing.TB, addr string) (*session.Manager, *commandLog, *redis.Client) {
+	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second,
 		ReadTimeout: time.Second, WriteTimeout: time.Second})
 	t.Cleanup(func() { rdb.Close() })
@@ -76,9 +86,7 @@ func redisApp(t testing.TB, addr string) (*app, *commandLog, *redis.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newApp(t, nil, func(c *login.Config) { c.Sessions = sessions })
-	a.sessions = sessions
-	return a, log, rdb
+	return sessions, log, rdb
 }
 
 // cookieHeader is the Cookie header the test browser sends to a.

@@ -21,6 +21,12 @@ const (
 // Provider with an IssuerTemplate; alice is in tenant A, bob in tenant B.
 func newTenantApp(t *testing.T, allowed ...string) *app {
 	t.Helper()
+	return newTenantAppWith(t, nil, allowed...)
+}
+
+// newTenantAppWith is newTenantApp with opts applied to its Config.
+func newTenantAppWith(t *testing.T, opts []appOpt, allowed ...string) *app {
+	t.Helper()
 	op := oidctest.NewServer()
 	t.Cleanup(op.Close)
 	op.SetUser("alice", map[string]any{"tid": tenantA})
@@ -35,7 +41,7 @@ func newTenantApp(t *testing.T, allowed ...string) *app {
 	// newApp discovers the provider itself, single-tenant: it runs while
 	// the switch is off, then the app is given the multi-tenant Provider.
 	op.Set(func(b *oidctest.Behavior) { b.MultiTenant = false })
-	a := newApp(t, op, func(c *login.Config) { c.Provider = p })
+	a := newApp(t, op, append([]appOpt{func(c *login.Config) { c.Provider = p }}, opts...)...)
 	op.Set(func(b *oidctest.Behavior) { b.MultiTenant = true })
 	return a
 }

@@ -26,6 +26,13 @@ const maxSeenJTIs = 100000
 // 503 when the session store failed: the token's jti is then not kept, so
 // the provider's retry of the same token ends the sessions.
 //
+// With a multi-tenant provider (verify.IssuerTemplate) the token's iss must
+// be the issuer its tenant claim builds, exactly, and the tenant an allowed
+// one, as for ID tokens; the sessions it ends are those whose Issuer is
+// that tenant's, so one tenant's logout token never ends another tenant's
+// sessions, even naming their sid or sub. jti values are remembered per
+// issuer.
+//
 // Sessions in a server-side store with an index (redisstore) are deleted
 // everywhere. With the cookie store the logout is recorded in this process
 // only; several replicas need a server-side store.
