@@ -83,8 +83,12 @@ func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) erro
 // TakeFlow returns the flow of state and deletes its cookie: a flow is used
 // once. ErrNoFlow when it is absent (another browser, used already),
 // expired, tampered with, or its state does not match (compared in
-// constant time).
+// constant time); ErrNoFlowCookie, which matches ErrNoFlow, when r carries
+// no flow cookie at all.
 func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string) (*Flow, error) {
+	if !m.hasFlows(r) {
+		return nil, ErrNoFlowCookie
+	}
 	if state == "" || len(state) > 512 {
 		return nil, ErrNoFlow
 	}
@@ -114,6 +118,17 @@ func (m *Manager) decodeFlow(name, value string) (*Flow, bool) {
 		return nil, false
 	}
 	return f, true
+}
+
+// hasFlows reports whether r carries a flow cookie, of any state.
+func (m *Manager) hasFlows(r *http.Request) bool {
+	prefix := m.flowPrefix()
+	for _, c := range r.Cookies() {
+		if strings.HasPrefix(c.Name, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // flowPrefix is the name shared by every flow cookie of the request.

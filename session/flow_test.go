@@ -206,3 +206,19 @@ func TestFlowOtherKeys(t *testing.T) {
 		t.Errorf("flow of other keys: %v", err)
 	}
 }
+
+// A callback that carries no flow cookie at all (the browser kept none for
+// this host) is told apart from one whose flow cookies are for other
+// states: both are ErrNoFlow, only the first ErrNoFlowCookie.
+func TestFlowNoCookieToldApart(t *testing.T) {
+	m, _ := newManager(t)
+	f, r := startFlow(t, m, nil)
+	bare := httptest.NewRequest("GET", "http://127.0.0.1/callback", nil)
+	bare.AddCookie(&http.Cookie{Name: "theme", Value: "dark"}) // not a flow cookie
+	if _, err := m.TakeFlow(httptest.NewRecorder(), bare, f.State); !errors.Is(err, session.ErrNoFlowCookie) || !errors.Is(err, session.ErrNoFlow) {
+		t.Errorf("no flow cookie: %v, want ErrNoFlowCookie (and ErrNoFlow)", err)
+	}
+	if _, err := m.TakeFlow(httptest.NewRecorder(), r, f.State[:len(f.State)-1]+"x"); !errors.Is(err, session.ErrNoFlow) || errors.Is(err, session.ErrNoFlowCookie) {
+		t.Errorf("a flow cookie of another state: %v, want ErrNoFlow only", err)
+	}
+}
