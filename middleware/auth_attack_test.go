@@ -119,17 +119,22 @@ func TestCallbackRefusesTokensInQuery(t *testing.T) {
 	}
 }
 
+// The provider's error description reaches the page only escaped, with
+// control characters dropped and the client secret removed.
 func TestCallbackProviderError(t *testing.T) {
 	a := newApp(t, nil)
 	b := newBrowser(t)
 	state := mustQuery(t, b.startLogin(a, "")).Get("state")
-	q := url.Values{"state": {state}, "error": {"access_denied"}, "error_description": {"<script>alert(1)</script> secret-detail"}}
+	q := url.Values{"state": {state}, "error": {"access_denied"}, "error_description": {"<script>alert(1)</script>\r\nbad " + a.op.ClientSecret}}
 	resp, body := b.get(a.srv.URL+"/callback?"+q.Encode(), "text/html")
 	if resp.StatusCode != 403 || !strings.Contains(body, "access_denied") {
 		t.Errorf("provider error: %d %s", resp.StatusCode, body)
 	}
-	if strings.Contains(body, "<script>") || strings.Contains(body, "secret-detail") {
-		t.Errorf("the page echoes the provider's description: %s", body)
+	if strings.Contains(body, "<script>") || !strings.Contains(body, "&lt;script&gt;") {
+		t.Errorf("the page does not escape the provider's description: %s", body)
+	}
+	if strings.Contains(body, a.op.ClientSecret) || !strings.Contains(body, "bad [redacted]") {
+		t.Errorf("the page shows the client secret, or not the cleaned description: %s", body)
 	}
 }
 

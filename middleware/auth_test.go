@@ -256,9 +256,10 @@ func TestCallbackStateAttacks(t *testing.T) {
 	a := newApp(t, nil)
 	rows := []struct {
 		name string
+		code string // the error code on the page
 		cb   func(b *browser) string
 	}{
-		{"state altered", func(b *browser) string {
+		{"state altered", "invalid_state", func(b *browser) string {
 			cb := callbackURL(t, a, "alice", b.startLogin(a, ""))
 			st := mustQuery(t, cb).Get("state")
 			flip := "A"
@@ -267,17 +268,19 @@ func TestCallbackStateAttacks(t *testing.T) {
 			}
 			return setParam(t, cb, "state", flip+st[1:])
 		}},
-		{"state missing", func(b *browser) string {
+		{"state missing", "invalid_state", func(b *browser) string {
 			return setParam(t, callbackURL(t, a, "alice", b.startLogin(a, "")), "state", "")
 		}},
-		{"state replayed", func(b *browser) string {
+		{"state replayed after logout", "invalid_state", func(b *browser) string {
 			cb := callbackURL(t, a, "alice", b.startLogin(a, ""))
 			if resp, _ := b.get(cb, "text/html"); resp.StatusCode != 302 {
 				t.Fatalf("first use: %d", resp.StatusCode)
 			}
+			req, _ := http.NewRequest("POST", a.srv.URL+"/logout", nil)
+			b.do(req)
 			return cb
 		}},
-		{"state from another browser", func(b *browser) string {
+		{"state from another browser", "login_cookie_missing", func(b *browser) string {
 			return callbackURL(t, a, "alice", newBrowser(t).startLogin(a, ""))
 		}},
 	}
@@ -290,7 +293,7 @@ func TestCallbackStateAttacks(t *testing.T) {
 			if resp.StatusCode != 400 {
 				t.Fatalf("status %d, want 400: %s", resp.StatusCode, body)
 			}
-			if !strings.Contains(body, "invalid_state") {
+			if !strings.Contains(body, "<code>"+tc.code+"</code>") {
 				t.Errorf("page does not name the problem: %s", body)
 			}
 			if a.op.Count("token") != before {

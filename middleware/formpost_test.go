@@ -147,8 +147,13 @@ func TestAttackFormPostReplay(t *testing.T) {
 	if resp := postCallback(b, a, params); resp.StatusCode != http.StatusFound {
 		t.Fatalf("first post: %d", resp.StatusCode)
 	}
-	if resp := postCallback(b, a, params); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("the same post again in the same browser: %d, want 400", resp.StatusCode)
+	// The browser is signed in now: the same post again is sent on to
+	// "/", and its code is not exchanged a second time.
+	if resp := postCallback(b, a, params); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/" {
+		t.Errorf("the same post again in the same browser: %d %q, want 302 to /", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if n := a.op.Count("token:authorization_code"); n != 1 {
+		t.Errorf("%d code exchanges, want 1", n)
 	}
 	other := tlsBrowser(t, a)
 	wantRefused(t, a, other, postCallback(other, a, params), "the same post from another browser")

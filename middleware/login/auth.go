@@ -339,8 +339,12 @@ func firstValue(s string) string {
 	return s
 }
 
-// fail logs err and hands it to the responder.
+// fail logs err and hands it to the responder; "Try again" leads to the
+// login unless the handler knew better.
 func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *AuthError) {
+	if e.Retry == "" {
+		e.Retry = a.c.LoginPath
+	}
 	level := slog.LevelWarn
 	if e.Status >= 500 {
 		level = slog.LevelError

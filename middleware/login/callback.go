@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,10 @@ import (
 // (used once), checks the provider's answer (error, RFC 9207 iss), exchanges
 // the code with the PKCE verifier, verifies the ID token fully, fetches
 // userinfo when configured, and saves the session under a fresh ID before
-// redirecting to the flow's return_to path.
+// redirecting to the flow's return_to path. A callback with no flow tells a
+// missing flow cookie (its page names the hosts) from a stale state, and
+// sends a browser that is signed in already (Back, reload) on to "/". The
+// error pages of a known flow offer to sign in again toward its return_to.
 func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	q, ok := a.callbackParams(w, r)
 	if !ok {
@@ -45,27 +49,28 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := a.c.Sessions.TakeFlow(w, r, q.Get("state"))
 	if err != nil || f.Provider != a.c.Name {
-		if err == nil || errors.Is(err, session.ErrNoFlow) {
-			err = ErrLoginState
-		}
-		a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_state",
-			Message: "This sign-in attempt has expired, was already used, or was started in another browser. Please sign in again.", Err: err})
+		a.noFlow(w, r, err)
 		return
+	}
+	// From here on, "Try again" restarts the login toward the page the
+	// user wanted.
+	fail := func(e *AuthError) {
+		e.Retry = a.loginURL(f.ReturnTo)
+		a.fail(w, r, e)
 	}
 	// RFC 9207: the response must come from the provider this flow went to.
 	if iss, has := q.Get("iss"), q.Has("iss"); (has && !a.c.Provider.Accepts(iss)) || (!has && a.md.AuthorizationResponseIssParameterSupported) {
-		a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_issuer",
+		fail(&AuthError{Status: http.StatusBadRequest, Code: "invalid_issuer",
 			Message: "The sign-in response did not come from the expected provider.", Err: ErrLoginRequest})
 		return
 	}
-	if code := q.Get("error"); code != "" {
-		a.fail(w, r, &AuthError{Status: http.StatusForbidden, Code: endpoint.Printable(code, 64),
-			Message: "The identity provider did not complete the sign-in.", Err: ErrLoginDenied})
+	if q.Get("error") != "" {
+		fail(a.deniedError(q))
 		return
 	}
 	code := q.Get("code")
 	if code == "" {
-		a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
+		fail(&AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
 			Message: "The sign-in response carries no authorization code.", Err: ErrLoginRequest})
 		return
 	}
@@ -77,12 +82,12 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := a.oauth.Exchange(a.ctx(r.Context()), code, opts...)
 	if err != nil {
-		a.providerFailed(w, r, endpoint.Explain(a.c.AuthStyle, endpoint.Redact(endpoint.ProviderFailure(err), a.secret())))
+		fail(a.providerError(endpoint.Explain(a.c.AuthStyle, endpoint.Redact(endpoint.ProviderFailure(err), a.secret()))))
 		return
 	}
 	s, err := a.sessionFrom(r.Context(), tok, f.Nonce)
 	if err != nil {
-		a.providerFailed(w, r, err)
+		fail(a.providerError(err))
 		return
 	}
 	if a.c.FormPost && q.Has("user") {
@@ -90,13 +95,13 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.c.AfterLogin != nil {
 		if err := a.c.AfterLogin(r.Context(), s); err != nil {
-			a.fail(w, r, &AuthError{Status: http.StatusForbidden, Code: "access_denied",
+			fail(&AuthError{Status: http.StatusForbidden, Code: "access_denied",
 				Message: "This account may not sign in here.", Err: fmt.Errorf("%w: %w", ErrLoginDenied, err)})
 			return
 		}
 	}
 	if err := a.c.Sessions.Login(w, r, s); err != nil {
-		a.fail(w, r, &AuthError{Status: http.StatusServiceUnavailable, Code: "session_unavailable",
+		fail(&AuthError{Status: http.StatusServiceUnavailable, Code: "session_unavailable",
 			Message: "Your session could not be saved; please try again shortly.", Err: fmt.Errorf("%w: %w", ErrSessionStore, err)})
 		return
 	}
@@ -109,8 +114,8 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, returnTo, http.StatusFound)
 }
 
-// providerFailed answers a failed token or userinfo exchange.
-func (a *Auth) providerFailed(w http.ResponseWriter, r *http.Request, err error) {
+// providerError is the answer to a failed token or userinfo exchange.
+func (a *Auth) providerError(err error) *AuthError {
 	e := &AuthError{Status: http.StatusBadGateway, Code: "provider_error",
 		Message: "The identity provider could not complete the sign-in. Please try again.", Err: err}
 	var pe *verify.ProviderError
@@ -124,7 +129,25 @@ func (a *Auth) providerFailed(w http.ResponseWriter, r *http.Request, err error)
 		e.Code = "invalid_id_token"
 		e.Message = "The identity provider's answer failed verification."
 	}
-	a.fail(w, r, e)
+	return e
+}
+
+// deniedError is the answer to a provider's error response: its code, and
+// its description for the page and the log, cleaned (the client secret
+// removed, printable characters only, capped).
+func (a *Auth) deniedError(q url.Values) *AuthError {
+	var pe *verify.ProviderError
+	errors.As(endpoint.Redact(&verify.ProviderError{Code: q.Get("error"), Description: q.Get("error_description")}, a.secret()), &pe)
+	e := &AuthError{Status: http.StatusForbidden, Code: pe.Code,
+		Message: "The identity provider did not complete the sign-in.",
+		Err:     fmt.Errorf("%w: the provider answered error=%q error_description=%q", ErrLoginDenied, pe.Code, pe.Description)}
+	if pe.Code == "access_denied" {
+		e.Message = "The sign-in was cancelled, or refused at the identity provider."
+	}
+	if pe.Description != "" {
+		e.Message += " It said: \u201c" + endpoint.Printable(pe.Description, 200) + "\u201d."
+	}
+	return e
 }
 
 // sessionFrom builds the session of a login from the token response.

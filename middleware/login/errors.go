@@ -13,6 +13,10 @@ import (
 var (
 	// ErrLoginState: the callback's state matches no pending login in this
 	// browser (expired, used already, altered, or from another browser).
+	// When the request brought no login flow cookie at all (a cookie host
+	// or scheme problem, see session.ErrNoFlowCookie, which it then also
+	// matches) the AuthError's code is "login_cookie_missing", else
+	// "invalid_state".
 	ErrLoginState = errors.New("login state is missing, expired or used")
 	// ErrLoginRequest: the callback request itself is malformed or unsafe
 	// (tokens in the query, no code, a wrong iss parameter).
@@ -32,6 +36,10 @@ type AuthError struct {
 	Code    string // a short machine code, e.g. "invalid_state", or the provider's error code
 	Message string
 	Err     error
+	// Retry is where the page's "Try again" link leads: the login path,
+	// with the page the user wanted as its return_to when the failed login
+	// knew it. A path on this site, set by the login handlers.
+	Retry string
 }
 
 // Error describes the failure, with its cause, for logs; never shown to users.
@@ -47,7 +55,7 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // WriteAuthError is the default responder of the login handlers: a small HTML
 // page for browsers, JSON for others, with the status, the code and the safe
-// message only.
+// message only; the page links to Retry ("Try again") and to "/".
 func WriteAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *AuthError
 	if !errors.As(err, &e) {
@@ -72,7 +80,7 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
 code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}</style></head>
 <body><h1>Sign-in problem</h1><p>{{.Message}}</p>{{if .Code}}<p>Error code: <code>{{.Code}}</code></p>{{end}}
-<p><a href="/">Back to the start page</a></p></body></html>
+<p>{{if .Retry}}<a href="{{.Retry}}">Try again</a> · {{end}}<a href="/">Back to the start page</a></p></body></html>
 `))
 
 // wantsHTML reports whether the client is a browser asking for a page.

@@ -17,8 +17,12 @@ var reservedParams = map[string]bool{
 // Login starts a login: it keeps a new flow (state, nonce, PKCE verifier and
 // the return_to path) in its own short-lived cookie and redirects the browser
 // to the provider's authorization endpoint. An optional return_to query
-// parameter, a same-origin path, is where the browser lands after login.
+// parameter, a same-origin path, is where the browser lands after login. A
+// login started where the flow cookie cannot reach the callback (a host
+// other than RedirectURL's, plain http away from loopback) is logged as a
+// warning naming the hosts.
 func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
+	a.warnCookieHost(r)
 	returnTo, ok := SafeReturnTo(r.URL.Query().Get("return_to"))
 	if !ok {
 		a.fail(w, r, &AuthError{Status: http.StatusBadRequest, Code: "invalid_return_to",
@@ -53,7 +57,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := a.authorizationURL(r.Context(), f.State, opts)
 	if err != nil {
-		a.providerFailed(w, r, err)
+		a.fail(w, r, a.providerError(err))
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -126,15 +126,20 @@ func (a *Auth) needsRefresh(s *session.Session) bool {
 // unauthenticated answers a request that needs a session and has none.
 func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 	if wantsHTML(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		target := a.c.LoginPath
-		if rt, ok := SafeReturnTo(r.URL.RequestURI()); ok && rt != "/" {
-			target += "?return_to=" + url.QueryEscape(rt)
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, target, http.StatusFound)
+		http.Redirect(w, r, a.loginURL(r.URL.RequestURI()), http.StatusFound)
 		return
 	}
 	endpoint.WriteJSONError(w, http.StatusUnauthorized, "login_required", "sign in first")
+}
+
+// loginURL is the login path, with returnTo as its return_to when that is
+// a safe path other than "/".
+func (a *Auth) loginURL(returnTo string) string {
+	if rt, ok := SafeReturnTo(returnTo); ok && rt != "/" {
+		return a.c.LoginPath + "?return_to=" + url.QueryEscape(rt)
+	}
+	return a.c.LoginPath
 }
 
 func (a *Auth) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
