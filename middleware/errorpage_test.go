@@ -63,15 +63,20 @@ func TestErrorPageTryAgainWithoutReturnTo(t *testing.T) {
 	}
 }
 
-// A provider's description is capped on the page (200 characters).
+// A provider's description is capped: 200 characters on the page, 256 in
+// the log.
 func TestErrorPageProviderDescriptionCapped(t *testing.T) {
-	a := newApp(t, nil)
+	logs := &lockedBuffer{}
+	a, _ := appAt(t, logs, nil)
 	b := newBrowser(t)
 	state := mustQuery(t, b.startLogin(a, "")).Get("state")
 	q := url.Values{"state": {state}, "error": {"server_error"}, "error_description": {strings.Repeat("x", 5000)}}
 	_, body := b.get(a.srv.URL+"/callback?"+q.Encode(), "text/html")
 	if !strings.Contains(body, strings.Repeat("x", 200)) || strings.Contains(body, strings.Repeat("x", 201)) {
 		t.Errorf("description not capped at 200: %d x", strings.Count(body, "x"))
+	}
+	if log := logs.String(); !strings.Contains(log, strings.Repeat("x", 256)) || strings.Contains(log, strings.Repeat("x", 257)) {
+		t.Errorf("description not capped at 256 in the log: %d x", strings.Count(log, "x"))
 	}
 }
 
