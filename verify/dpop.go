@@ -184,12 +184,13 @@ func (v *DPoPVerifier) Verify(proof string, r DPoPRequest) (jkt string, err erro
 		return "", errProofNonce
 	}
 	if r.AccessToken != "" {
-		sum := sha256.Sum256([]byte(r.AccessToken))
-		if subtle.ConstantTimeCompare([]byte(p.ath), []byte(b64.EncodeToString(sum[:]))) != 1 {
+		sum := sha256.Sum256(readOnly(r.AccessToken))
+		var want [43]byte // base64url of a SHA-256 sum
+		if subtle.ConstantTimeCompare(readOnly(p.ath), b64.AppendEncode(want[:0], sum[:])) != 1 {
 			return "", errProofAth
 		}
 	}
-	if !p.key.verify(p.alg, []byte(proof[:p.dot]), p.sig) {
+	if !p.key.verify(p.alg, readOnly(proof[:p.dot]), p.sig) {
 		return "", errProofSignature
 	}
 	jkt = p.jkt
@@ -204,7 +205,8 @@ func (v *DPoPVerifier) Verify(proof string, r DPoPRequest) (jkt string, err erro
 
 // replayKey identifies a proof in the replay cache: its key and jti.
 func replayKey(jkt, jti string) [sha256.Size]byte {
-	return sha256.Sum256([]byte(jkt + "\x00" + jti))
+	var buf [320]byte // a thumbprint (43), a zero byte and a jti (at most 256) fit
+	return sha256.Sum256(append(append(append(buf[:0], jkt...), 0), jti...))
 }
 
 func proofInvalid(msg string) error {

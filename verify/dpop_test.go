@@ -197,6 +197,7 @@ func TestAttackDPoPProofs(t *testing.T) {
 		{"AlgNone", k.proof(t, "GET", apiURI, "tok", map[string]any{"alg": "none"}, nil) + "AAAA", req, "alg"},
 		{"AlgHS256", k.proof(t, "GET", apiURI, "tok", map[string]any{"alg": "HS256"}, nil), req, "alg"},
 		{"AlgOfAnotherKeyType", k.proof(t, "GET", apiURI, "tok", map[string]any{"jwk": rsaKey.jwk}, nil), req, "usable public key"},
+		{"JWKPointNotOnCurve", k.proof(t, "GET", apiURI, "tok", map[string]any{"jwk": merge(k.jwk, map[string]any{"y": k.jwk["x"]})}, nil), req, "usable public key"},
 		{"MissingAth", k.proof(t, "GET", apiURI, "", nil, nil), req, "ath"},
 		{"WrongAth", k.proof(t, "GET", apiURI, "another-token", nil, nil), req, "ath"},
 		{"ProofWithoutTyp", k.proof(t, "GET", apiURI, "tok", map[string]any{"typ": nil}, nil), req, "typ"},

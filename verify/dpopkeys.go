@@ -32,7 +32,7 @@ func newHeaderCache(max int) *headerCache {
 
 // get returns the checked header seg, from the cache or from parse.
 func (c *headerCache) get(seg string, parse func(string) (*proofKey, error)) (*proofKey, error) {
-	h := sha256.Sum256([]byte(seg))
+	h := sha256.Sum256(readOnly(seg))
 	if pk, ok := c.m.Get(h); ok {
 		return pk, nil
 	}

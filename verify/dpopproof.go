@@ -32,7 +32,7 @@ type proof struct {
 type proofHeader struct {
 	alg, typ string
 	crit     bool
-	jwk      map[string]string // the public members read
+	jwk      proofJWK // the public members read
 	hasJWK   bool
 	private  bool // jwk holds a private member
 }
@@ -58,16 +58,21 @@ func (v *DPoPVerifier) parse(raw string) (*proof, error) {
 		return nil, err
 	}
 	p := &proof{alg: pk.alg, key: pk.key, jkt: pk.jkt, dot: d2}
-	cb, err := b64.DecodeString(raw[d1+1 : d2])
-	if err != nil || len(cb) == 0 || cb[0] != '{' {
+	// The claims and the signature are decoded into one buffer.
+	buf := make([]byte, b64.DecodedLen(len(raw)-d1-1))
+	n, err := b64.Decode(buf, readOnly(raw[d1+1:d2]))
+	if err != nil || n == 0 || buf[0] != '{' {
 		return nil, errProofClaims
 	}
+	cb := buf[:n:n]
 	if err := json.Unmarshal(cb, &proofClaims{p}); err != nil {
 		return nil, proofDecodeError(err, errProofClaims)
 	}
-	if p.sig, err = b64.DecodeString(raw[d2+1:]); err != nil {
+	n, err = b64.Decode(buf[len(cb):], readOnly(raw[d2+1:]))
+	if err != nil {
 		return nil, errProofForm
 	}
+	p.sig = buf[len(cb) : len(cb)+n]
 	return p, nil
 }
 
@@ -81,10 +86,12 @@ type proofKey struct {
 
 // parseHeader decodes and checks a proof's header segment.
 func (v *DPoPVerifier) parseHeader(seg string) (*proofKey, error) {
-	hb, err := b64.DecodeString(seg)
+	hb := make([]byte, b64.DecodedLen(len(seg)))
+	n, err := b64.Decode(hb, readOnly(seg))
 	if err != nil {
 		return nil, errProofForm
 	}
+	hb = hb[:n]
 	var h proofHeader
 	if err := json.Unmarshal(hb, &h); err != nil {
 		return nil, proofDecodeError(err, errProofHeader)
@@ -101,11 +108,11 @@ func (v *DPoPVerifier) parseHeader(seg string) (*proofKey, error) {
 	case h.private:
 		return nil, errProofPrivate
 	}
-	key, err := jwkKey(h.jwk)
+	key, jkt, err := jwkKey(&h.jwk)
 	if err != nil || !key.canSign(h.alg) {
 		return nil, errProofJWK
 	}
-	return &proofKey{alg: h.alg, key: key, jkt: thumbprint(key.key, h.jwk)}, nil
+	return &proofKey{alg: h.alg, key: key, jkt: jkt}, nil
 }
 
 // proofDecodeError keeps a proof rejection, and turns any other decoder
@@ -138,8 +145,38 @@ func (h *proofHeader) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	})
 }
 
-// jwkPublic are the JWK members a public signature key is built from.
-var jwkPublic = []string{"kty", "crv", "x", "y", "n", "e"}
+// proofJWK holds the members of a proof's jwk header that a public
+// signature key is built from.
+type proofJWK struct{ kty, crv, x, y, n, e string }
+
+// member returns a pointer to the field for the JWK member name, nil for
+// a name that is not read.
+func (j *proofJWK) member(name string) *string {
+	switch name {
+	case "kty":
+		return &j.kty
+	case "crv":
+		return &j.crv
+	case "x":
+		return &j.x
+	case "y":
+		return &j.y
+	case "n":
+		return &j.n
+	case "e":
+		return &j.e
+	}
+	return nil
+}
+
+// get returns the JWK member name ("" when absent), in the shape the key
+// rules read members.
+func (j *proofJWK) get(name string) (string, error) {
+	if p := j.member(name); p != nil {
+		return *p, nil
+	}
+	return "", nil
+}
 
 // readJWK reads the jwk header: the public members as strings, a private
 // member noted (never kept), a case variant of a JWK name refused.
@@ -147,16 +184,13 @@ func (h *proofHeader) readJWK(dec *jsontext.Decoder) error {
 	if dec.PeekKind() != '{' {
 		return errProofJWK
 	}
-	h.jwk = make(map[string]string, 4)
 	return readObject(dec, func(dec *jsontext.Decoder, tok jsontext.Token) error {
 		name := tok.String()
 		switch {
-		case slices.Contains(jwkPublic, name):
-			var s string
-			if err := readString(dec, &s); err != nil {
+		case h.jwk.member(name) != nil:
+			if err := readString(dec, h.jwk.member(name)); err != nil {
 				return errProofJWK
 			}
-			h.jwk[name] = s
 			return nil
 		case slices.Contains(privateMembers, name):
 			h.private = true
@@ -198,49 +232,40 @@ var dpopClaimNames = []string{"jti", "htm", "htu", "iat", "ath", "nonce"}
 
 // jwkKey builds the public key a proof's jwk describes, by the rules of
 // keyrules.go (RSA of at least 2048 bits, EC on a NIST curve and on it,
-// Ed25519).
-func jwkKey(m map[string]string) (*publicKey, error) {
-	str := func(name string) (string, error) { return m[name], nil }
+// Ed25519), and its thumbprint.
+func jwkKey(j *proofJWK) (*publicKey, string, error) {
 	var (
 		key any
 		err error
 	)
-	switch m["kty"] {
+	switch j.kty {
 	case "RSA":
-		key, err = rsaKey(str)
+		key, err = rsaKey(j.get)
 	case "EC":
-		key, err = ecKey(m["crv"], str)
+		var k *ecdsa.PublicKey
+		var x, y []byte
+		if k, x, y, err = ecKeyXY(j.crv, j.get); err == nil {
+			return &publicKey{key: k}, ecThumbprint(j.crv, x, y), nil
+		}
 	case "OKP":
-		key, err = okpKey(m["crv"], str)
+		key, err = okpKey(j.crv, j.get)
 	default:
-		return nil, errProofJWK
+		return nil, "", errProofJWK
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &publicKey{key: key}, nil
+	return &publicKey{key: key}, thumbprint(key), nil
 }
 
-// thumbprint is the RFC 7638 SHA-256 thumbprint of a public key, base64url:
-// the hash of its required members in lexicographic order, each value in
-// its canonical encoding (rebuilt from the key, so padding or another
-// alphabet in the proof's jwk does not change it).
-//
-// For an EC key the coordinates are taken from the jwk members m the key
-// was built from (ecKey checked their sizes), decoded again rather than
-// read back from the key, which would cost a conversion and a curve check.
-func thumbprint(key any, m map[string]string) string {
+// thumbprint is the RFC 7638 SHA-256 thumbprint of an RSA or Ed25519
+// public key, base64url: the hash of its required members in lexicographic
+// order, each value in its canonical encoding (rebuilt from the key, so
+// padding or another alphabet in the proof's jwk does not change it).
+func thumbprint(key any) string {
 	var buf [1200]byte // an RSA-8192 thumbprint input fits
 	b := buf[:0]
-	str := func(name string) (string, error) { return m[name], nil }
 	switch k := key.(type) {
-	case *ecdsa.PublicKey:
-		x, _ := bytesMember("x", str)
-		y, _ := bytesMember("y", str)
-		b = append(b, `{"crv":"`+k.Curve.Params().Name+`","kty":"EC","x":"`...)
-		b = b64.AppendEncode(b, x)
-		b = append(b, `","y":"`...)
-		b = b64.AppendEncode(b, y)
 	case *rsa.PublicKey:
 		e := []byte{byte(k.E >> 24), byte(k.E >> 16), byte(k.E >> 8), byte(k.E)}
 		for len(e) > 1 && e[0] == 0 {
@@ -254,7 +279,23 @@ func thumbprint(key any, m map[string]string) string {
 		b = append(b, `{"crv":"Ed25519","kty":"OKP","x":"`...)
 		b = b64.AppendEncode(b, k)
 	}
-	b = append(b, `"}`...)
+	return thumbprintOf(append(b, `"}`...))
+}
+
+// ecThumbprint is thumbprint for an EC key on curve crv whose coordinates,
+// checked by ecKeyXY, are x and y: they are the bytes the key was built
+// from, so nothing is read back from the key.
+func ecThumbprint(crv string, x, y []byte) string {
+	var buf [300]byte // a P-521 thumbprint input fits
+	b := append(append(append(buf[:0], `{"crv":"`...), crv...), `","kty":"EC","x":"`...)
+	b = b64.AppendEncode(b, x)
+	b = append(b, `","y":"`...)
+	b = b64.AppendEncode(b, y)
+	return thumbprintOf(append(b, `"}`...))
+}
+
+// thumbprintOf hashes a thumbprint input, base64url.
+func thumbprintOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return b64.EncodeToString(sum[:])
 }

@@ -183,6 +183,12 @@ func rsaKey(str func(string) (string, error)) (any, error) {
 // ecKey reads x and y on a NIST curve, each exactly the field's size, and
 // checks that the point is on the curve.
 func ecKey(crv string, str func(string) (string, error)) (any, error) {
+	k, _, _, err := ecKeyXY(crv, str)
+	return k, err
+}
+
+// ecKeyXY is ecKey that also returns the decoded coordinates.
+func ecKeyXY(crv string, str func(string) (string, error)) (_ *ecdsa.PublicKey, x, y []byte, err error) {
 	var c elliptic.Curve
 	switch crv {
 	case "P-256":
@@ -192,25 +198,27 @@ func ecKey(crv string, str func(string) (string, error)) (any, error) {
 	case "P-521":
 		c = elliptic.P521()
 	default:
-		return nil, fmt.Errorf("EC curve %q is not supported", crv)
+		return nil, nil, nil, fmt.Errorf("EC curve %q is not supported", crv)
 	}
 	size := (c.Params().BitSize + 7) / 8
-	x, err := bytesMember("x", str)
-	if err != nil {
-		return nil, err
+	if x, err = bytesMember("x", str); err != nil {
+		return nil, nil, nil, err
 	}
-	y, err := bytesMember("y", str)
-	if err != nil {
-		return nil, err
+	if y, err = bytesMember("y", str); err != nil {
+		return nil, nil, nil, err
 	}
 	if len(x) != size || len(y) != size {
-		return nil, fmt.Errorf("EC coordinates are not %d bytes", size)
+		return nil, nil, nil, fmt.Errorf("EC coordinates are not %d bytes", size)
 	}
-	k, err := ecdsa.ParseUncompressedPublicKey(c, append(append([]byte{4}, x...), y...))
+	point := make([]byte, 1+2*size)
+	point[0] = 4 // uncompressed
+	copy(point[1:], x)
+	copy(point[1+size:], y)
+	k, err := ecdsa.ParseUncompressedPublicKey(c, point)
 	if err != nil {
-		return nil, errors.New("EC point is not on the curve")
+		return nil, nil, nil, errors.New("EC point is not on the curve")
 	}
-	return k, nil
+	return k, x, y, nil
 }
 
 // okpKey reads an Ed25519 x of exactly 32 bytes.
@@ -236,14 +244,15 @@ func bytesMember(name string, str func(string) (string, error)) ([]byte, error) 
 		return nil, err
 	}
 	s = strings.TrimRight(s, "=")
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b := make([]byte, base64.RawURLEncoding.DecodedLen(len(s)))
+	n, err := base64.RawURLEncoding.Decode(b, readOnly(s))
 	if err != nil {
-		b, err = base64.RawStdEncoding.DecodeString(s)
+		n, err = base64.RawStdEncoding.Decode(b, readOnly(s))
 	}
-	if err != nil || len(b) == 0 {
+	if err != nil || n == 0 {
 		return nil, fmt.Errorf("%s is missing or not base64url", name)
 	}
-	return b, nil
+	return b[:n], nil
 }
 
 // bigMember decodes a base64url unsigned big-endian integer member.
