@@ -162,8 +162,7 @@ func TestAttackHostHeaderDowngradesCookieSecurity(t *testing.T) {
 			if err := m.Login(w, tc.req(), sample(10)); err != nil {
 				t.Fatal(err)
 			}
-			f, _ := m.NewFlow("/", "p")
-			if err := m.SaveFlow(w, tc.req(), f); err != nil {
+			if _, err := m.SaveFlow(w, tc.req(), flowData("/", "p"), false); err != nil {
 				t.Fatal(err)
 			}
 			cs := w.Result().Cookies()

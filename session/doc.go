@@ -17,10 +17,13 @@
 //     would have expired, so a cookie copied before the logout is refused.
 //   - Touch makes a save needed only every IdleTimeout/16 (at most a
 //     minute), so most requests write no Set-Cookie.
-//   - Each login flow (state, nonce, PKCE verifier, return address) has a
-//     cookie of its own, used once, bound to the browser, valid 10 minutes;
-//     logins in several tabs do not disturb each other, and the number of
-//     pending flows is bounded.
+//   - Each login flow (SaveFlow, TakeFlow: the login's own data under a
+//     random state of 256 bits) has a cookie of its own, used once, bound
+//     to the browser, valid 10 minutes; logins in several tabs do not
+//     disturb each other, and the number of pending flows is bounded.
+//   - Lock holds a session's cross-replica lock (stores that implement
+//     Locker, such as redisstore) and reads the session again under it, so
+//     a refresh of its tokens happens once across replicas.
 //
 // The CookieStore serializes each value as JSON (never gob) in a small
 // binary frame, so reading a session decodes the cookie once and the

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 
-	"golang.org/x/oauth2"
-
 	"github.com/gatehouse-go/gatehouse/session"
 )
 
@@ -42,7 +40,7 @@ func ExampleManager() {
 }
 
 // A login flow: saved at the redirect to the provider, taken once at the
-// callback.
+// callback. What it holds is the login's own (here its return address).
 func ExampleManager_TakeFlow() {
 	store, _ := session.NewCookieStore(
 		[]byte("0123456789abcdef0123456789abcdef"),
@@ -50,21 +48,19 @@ func ExampleManager_TakeFlow() {
 	)
 	sessions, _ := session.New(session.Config{Store: store})
 
-	// GET /login: a flow of its own, then a redirect carrying
-	// state, nonce and the PKCE code_challenge of f.Verifier.
-	f, _ := sessions.NewFlow("/account", "op")
+	// GET /login: a flow of its own, then a redirect carrying its state.
 	w := httptest.NewRecorder()
-	sessions.SaveFlow(w, httptest.NewRequest("GET", "http://127.0.0.1/login", nil), f)
-	fmt.Println("challenge length:", len(oauth2.S256ChallengeFromVerifier(f.Verifier)))
+	state, err := sessions.SaveFlow(w, httptest.NewRequest("GET", "http://127.0.0.1/login", nil), []byte("/account"), false)
+	fmt.Println("state:", len(state), "characters", err)
 
 	// GET /callback?state=…: the flow comes back once.
-	callback := httptest.NewRequest("GET", "http://127.0.0.1/callback?state="+f.State, nil)
+	callback := httptest.NewRequest("GET", "http://127.0.0.1/callback?state="+state, nil)
 	for _, c := range w.Result().Cookies() {
 		callback.AddCookie(c)
 	}
-	got, err := sessions.TakeFlow(httptest.NewRecorder(), callback, callback.URL.Query().Get("state"))
-	fmt.Println(got.ReturnTo, got.Verifier == f.Verifier, err)
+	data, err := sessions.TakeFlow(httptest.NewRecorder(), callback, callback.URL.Query().Get("state"))
+	fmt.Println(string(data), err)
 	// Output:
-	// challenge length: 43
-	// /account true <nil>
+	// state: 43 characters <nil>
+	// /account <nil>
 }

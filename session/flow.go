@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"slices"
@@ -21,71 +21,51 @@ const (
 	// flowTTL is how long a login may take, from Login to Callback.
 	flowTTL = 10 * time.Minute
 	// maxFlowBytes bounds a flow cookie's value: flows are small (about
-	// 400 bytes), and five of them must not crowd out the session.
+	// 300 bytes), and five of them must not crowd out the session.
 	maxFlowBytes = 2048
+	// flowVersion is the first byte of a flow's sealed plaintext. Flows
+	// written by earlier versions (JSON, starting with '{') do not decode
+	// and are refused as no flow: a flow lives 10 minutes, so a login
+	// begun just before an upgrade is started again.
+	flowVersion = 1
 )
 
-// Flow is the state of one login in progress, kept in its own cookie from
-// the redirect to the provider until the callback, and used once.
-type Flow struct {
-	// State is the OAuth 2.0 state parameter; the flow's cookie is named
-	// from it.
-	State string `json:"s"`
-	// Nonce is the OpenID Connect nonce the ID token must carry.
-	Nonce    string `json:"n"`
-	Verifier string `json:"v"` // PKCE code_verifier
-	// ReturnTo is where the browser goes once signed in.
-	ReturnTo string `json:"r,omitempty"`
-	// Provider names the provider the login goes to (several in one app).
-	Provider string `json:"p,omitempty"`
-	// Created is when the login began; TakeFlow refuses a flow older than
-	// 10 minutes.
-	Created time.Time `json:"c"`
-	// CrossSite makes SaveFlow's cookie SameSite=None (always Secure) so
-	// that it reaches a callback the provider sends as a cross-site POST
-	// (response_mode=form_post), which SameSite=Lax cookies never reach.
-	// The flow stays bound to this browser and used once: the callback
-	// needs the state only the browser and the provider know.
-	CrossSite bool `json:"x,omitempty"`
-}
-
-// NewFlow returns a flow with a random state and nonce (256 bits each) and a
-// PKCE verifier (RFC 7636, 43 characters).
-func (m *Manager) NewFlow(returnTo, provider string) (*Flow, error) {
-	return &Flow{State: random(32), Nonce: random(32), Verifier: random(32),
-		ReturnTo: returnTo, Provider: provider, Created: m.now()}, nil
-}
-
-// SaveFlow keeps f in a cookie of its own, named from its state, so that
-// logins in several tabs do not overwrite each other: encrypted and
-// signed, HttpOnly, SameSite Lax (None for a CrossSite flow), Path "/",
-// Secure and "__Host-" prefixed, for 10 minutes. At most MaxFlows
-// are kept: the oldest pending ones (undecodable ones first) are dropped.
-func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, f *Flow) error {
-	plain, err := json.Marshal(f)
-	if err != nil {
-		return err
-	}
-	name := m.flowName(f.State)
-	enc := m.flowSealer.Seal(name, plain)
+// SaveFlow starts a login flow: it keeps data, the login's own state
+// (nonce, PKCE verifier, return address…), in a cookie of its own and
+// returns the flow's state, 256 random bits to send to the provider. The
+// cookie is named from the state, so logins in several tabs do not
+// overwrite each other; it is encrypted and signed, HttpOnly, SameSite Lax,
+// Path "/", Secure and "__Host-" prefixed, for 10 minutes. At most
+// MaxFlows are kept: the oldest pending ones (undecodable ones first) are
+// dropped. A sealed flow over 2 KB is refused with ErrTooLarge.
+//
+// crossSite makes the cookie SameSite=None (always Secure) so that it
+// reaches a callback the provider sends as a cross-site POST
+// (response_mode=form_post), which SameSite=Lax cookies never reach. The
+// flow stays bound to this browser and used once: the callback needs the
+// state only the browser and the provider know.
+func (m *Manager) SaveFlow(w http.ResponseWriter, r *http.Request, data []byte, crossSite bool) (state string, err error) {
+	state = random(32)
+	name := m.flowName(state)
+	enc := m.flowSealer.Seal(name, encodeFlow(state, m.now(), data))
 	if len(enc) > maxFlowBytes {
-		return fmt.Errorf("%w: a login flow of %d bytes (a long ReturnTo?)", ErrTooLarge, len(enc))
+		return "", fmt.Errorf("%w: a login flow of %d bytes (a long return address?)", ErrTooLarge, len(enc))
 	}
 	m.dropOldFlows(w, r)
 	opts := &sessions.Options{Path: "/", MaxAge: int(flowTTL.Seconds())}
-	if f.CrossSite {
+	if crossSite {
 		opts.SameSite = http.SameSiteNoneMode
 	}
 	http.SetCookie(w, stores.NewCookie(name, enc, opts))
-	return nil
+	return state, nil
 }
 
-// TakeFlow returns the flow of state and deletes its cookie: a flow is used
-// once. ErrNoFlow when it is absent (another browser, used already),
-// expired, tampered with, or its state does not match (compared in
-// constant time); ErrNoFlowCookie, which matches ErrNoFlow, when r carries
-// no flow cookie at all.
-func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string) (*Flow, error) {
+// TakeFlow returns the data of the flow of state and deletes its cookie: a
+// flow is used once. ErrNoFlow when it is absent (another browser, used
+// already), older than 10 minutes, tampered with, or its state does not
+// match (compared in constant time); ErrNoFlowCookie, which matches
+// ErrNoFlow, when r carries no flow cookie at all.
+func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string) ([]byte, error) {
 	if !m.hasFlows(r) {
 		return nil, ErrNoFlowCookie
 	}
@@ -100,24 +80,43 @@ func (m *Manager) TakeFlow(w http.ResponseWriter, r *http.Request, state string)
 	http.SetCookie(w, stores.NewCookie(name, "", &sessions.Options{Path: "/", MaxAge: -1}))
 	f, ok := m.decodeFlow(name, c.Value)
 	switch {
-	case !ok, subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1:
+	case !ok, subtle.ConstantTimeCompare([]byte(f.state), []byte(state)) != 1:
 		return nil, ErrNoFlow
-	case m.now().Sub(f.Created) > flowTTL || f.Created.After(m.now().Add(time.Minute)):
+	case m.now().Sub(f.created) > flowTTL || f.created.After(m.now().Add(time.Minute)):
 		return nil, ErrNoFlow
 	}
-	return f, nil
+	return f.data, nil
 }
 
-func (m *Manager) decodeFlow(name, value string) (*Flow, bool) {
-	plain, err := m.flowSealer.Open(name, value)
-	if err != nil {
-		return nil, false
+// flow is a flow cookie's content.
+type flow struct {
+	state   string
+	created time.Time
+	data    []byte
+}
+
+// encodeFlow lays a flow out as its cookie's plaintext: the version, the
+// creation time (Unix nanoseconds, big-endian), the state's length and
+// the state, then data.
+func encodeFlow(state string, created time.Time, data []byte) []byte {
+	b := make([]byte, 0, 10+len(state)+len(data))
+	b = append(b, flowVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(created.UnixNano()))
+	b = append(b, byte(len(state)))
+	b = append(b, state...)
+	return append(b, data...)
+}
+
+// decodeFlow opens and decodes a flow cookie; false when it is not one of
+// ours, in this format, under this name.
+func (m *Manager) decodeFlow(name, value string) (flow, bool) {
+	b, err := m.flowSealer.Open(name, value)
+	if err != nil || len(b) < 10 || b[0] != flowVersion || len(b) < 10+int(b[9]) {
+		return flow{}, false
 	}
-	f := new(Flow)
-	if json.Unmarshal(plain, f) != nil {
-		return nil, false
-	}
-	return f, true
+	n := 10 + int(b[9])
+	return flow{state: string(b[10:n]), created: time.Unix(0, int64(binary.BigEndian.Uint64(b[1:9]))),
+		data: b[n:]}, true
 }
 
 // hasFlows reports whether r carries a flow cookie, of any state.
@@ -157,7 +156,7 @@ func (m *Manager) dropOldFlows(w http.ResponseWriter, r *http.Request) {
 		}
 		p := pending{name: c.Name}
 		if f, ok := m.decodeFlow(c.Name, c.Value); ok {
-			p.created = f.Created
+			p.created = f.created
 		}
 		flows = append(flows, p)
 	}

@@ -31,7 +31,7 @@ func TestAttackFlowUsedAfterTenMinutes(t *testing.T) {
 		{-time.Minute - time.Nanosecond, false},
 	} {
 		now = start.Add(c.at)
-		_, err := m.TakeFlow(httptest.NewRecorder(), r, f.State)
+		_, err := m.TakeFlow(httptest.NewRecorder(), r, f.state)
 		if c.ok && err != nil {
 			t.Errorf("taken %v after its start: %v", c.at, err)
 		}
@@ -53,12 +53,8 @@ func TestAttackFlowsCrowdOutOtherCookies(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: "app", Value: "1"})
 	r.AddCookie(&http.Cookie{Name: "__Host-gatehouse", Value: "x"})
 	for range 8 {
-		f, err := m.NewFlow("/back", "op")
-		if err != nil {
-			t.Fatal(err)
-		}
 		w := httptest.NewRecorder()
-		if err := m.SaveFlow(w, r, f); err != nil {
+		if _, err := m.SaveFlow(w, r, flowData("/back", "op"), false); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range w.Result().Cookies() {

@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -16,16 +18,33 @@ type Locker interface {
 	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
 }
 
-// Locker returns the store's Locker, if it has one.
-func (m *Manager) Locker() (Locker, bool) {
+// Lock takes the store's cross-replica lock on s (see Locker; a lease of
+// ttl), waiting while another replica holds it, then reads r's session
+// again under it, past the per-request cache: cur is the session as saved
+// now, which another replica may have changed while this one waited (it
+// refreshed the tokens, say). The caller changes cur, saves it, then calls
+// unlock. r's context bounds the wait and the read.
+//
+// With a store that has no Locker (a cookie store: there is no shared
+// entry to guard) the error matches errors.ErrUnsupported. A lock the store
+// could not take returns its error; a read that fails returns Load's
+// errors (ErrNoSession when the session ended meanwhile) with the lock
+// already released.
+func (m *Manager) Lock(r *http.Request, s *Session, ttl time.Duration) (cur *Session, unlock func(), err error) {
 	l, ok := m.store.(Locker)
-	return l, ok
-}
-
-// Reload reads the request's session from the store again, past the
-// per-request cache: after taking a lock, to see what another replica
-// saved meanwhile. Errors are as for Load.
-func (m *Manager) Reload(r *http.Request) (*Session, error) {
+	if !ok {
+		return nil, nil, fmt.Errorf("session: the store has no cross-replica lock: %w", errors.ErrUnsupported)
+	}
+	// The key the refresh lock has always had: replicas of an earlier
+	// version exclude this one during a rolling upgrade.
+	unlock, err = l.Lock(r.Context(), "refresh:"+s.ID, ttl)
+	if err != nil {
+		return nil, nil, fmt.Errorf("session: locking: %w", err)
+	}
 	gs, err := m.store.New(r, m.name)
-	return m.check(r, gs, err)
+	if cur, err = m.check(r, gs, err); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return cur, unlock, nil
 }

@@ -240,20 +240,6 @@ func TestTouchGranularityShortIdle(t *testing.T) {
 	}
 }
 
-// Reload applies Load's checks.
-func TestReloadChecks(t *testing.T) {
-	m, _ := newManager(t)
-	r := login(t, m, sample(10))
-	if s, err := m.Reload(r); err != nil || s.Subject != "alice" {
-		t.Fatalf("Reload: %v", err)
-	}
-	copied := fresh(r)
-	m.Delete(httptest.NewRecorder(), r)
-	if _, err := m.Reload(copied); !errors.Is(err, session.ErrNoSession) {
-		t.Errorf("Reload of a logged-out session: %v", err)
-	}
-}
-
 // Back-channel logout with a cookie store: sessions of that sid, or of
 // that user, created before it are refused.
 func TestEndSessionsCookieStore(t *testing.T) {

@@ -59,20 +59,20 @@ func app(m *session.Manager) http.Handler {
 		}
 	})
 	mux.HandleFunc("/start", func(w http.ResponseWriter, r *http.Request) {
-		f, _ := m.NewFlow("/back", "op")
-		if err := m.SaveFlow(w, r, f); err != nil {
+		state, err := m.SaveFlow(w, r, []byte("/back"), false)
+		if err != nil {
 			http.Error(w, "flow failed", 500)
 			return
 		}
-		io.WriteString(w, f.State)
+		io.WriteString(w, state)
 	})
 	mux.HandleFunc("/callback", func(w http.ResponseWriter, r *http.Request) {
-		f, err := m.TakeFlow(w, r, r.URL.Query().Get("state"))
+		data, err := m.TakeFlow(w, r, r.URL.Query().Get("state"))
 		if err != nil {
 			http.Error(w, "no flow", 403)
 			return
 		}
-		io.WriteString(w, f.ReturnTo)
+		w.Write(data)
 	})
 	return mux
 }

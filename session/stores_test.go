@@ -111,8 +111,12 @@ func TestStoreOptionsNotChanged(t *testing.T) {
 	}
 }
 
-// failingStore fails like a store that is down.
+// failingStore fails like a store that is down; only its lock works.
 type failingStore struct{ sessions.Store }
+
+func (failingStore) Lock(context.Context, string, time.Duration) (func(), error) {
+	return func() {}, nil
+}
 
 var errDown = errors.New("store down")
 
@@ -137,7 +141,7 @@ func TestFailuresAreNotSignedOut(t *testing.T) {
 	r := httptest.NewRequest("GET", "http://127.0.0.1/", nil)
 	checks := map[string]error{
 		"Load":   func() error { _, err := m.Load(r); return err }(),
-		"Reload": func() error { _, err := m.Reload(r); return err }(),
+		"Lock":   func() error { _, _, err := m.Lock(r, &session.Session{ID: "x"}, time.Second); return err }(),
 		"Save":   m.Save(httptest.NewRecorder(), r, &session.Session{ID: "x"}),
 		"Login":  m.Login(httptest.NewRecorder(), r, sample(10)),
 		"Delete": m.Delete(httptest.NewRecorder(), r),

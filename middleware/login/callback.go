@@ -47,7 +47,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f, err := a.c.Sessions.TakeFlow(w, r, q.Get("state"))
+	f, err := a.takeFlow(w, r, q.Get("state"))
 	if err != nil || f.Provider != a.c.Name {
 		a.noFlow(w, r, err)
 		return

@@ -29,12 +29,8 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 			Message: "The return_to address is not a path on this site.", Err: ErrLoginRequest})
 		return
 	}
-	f, err := a.c.Sessions.NewFlow(returnTo, a.c.Name)
-	if err == nil {
-		f.CrossSite = a.c.FormPost // see formpost.go
-		err = a.c.Sessions.SaveFlow(w, r, f)
-	}
-	if err != nil {
+	f := newFlow(returnTo, a.c.Name)
+	if err := a.saveFlow(w, r, f, a.c.FormPost); err != nil {
 		a.fail(w, r, &AuthError{Status: http.StatusInternalServerError, Code: "server_error",
 			Message: "Sign-in could not be started.", Err: err})
 		return

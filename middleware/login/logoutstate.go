@@ -18,11 +18,8 @@ const logoutFlowProvider = "\x00logout"
 // return the browser only when a state is present; OpenID Connect
 // RP-Initiated Logout 1.0 §2 makes it optional.
 func (a *Auth) logoutState(w http.ResponseWriter, r *http.Request) (string, error) {
-	f, err := a.c.Sessions.NewFlow("", logoutFlowProvider+a.c.Name)
-	if err == nil {
-		err = a.c.Sessions.SaveFlow(w, r, f)
-	}
-	if err != nil {
+	f := &flow{Provider: logoutFlowProvider + a.c.Name}
+	if err := a.saveFlow(w, r, f, false); err != nil {
 		return "", err
 	}
 	return f.State, nil
@@ -41,7 +38,7 @@ func (a *Auth) LoggedOut(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		f, err := a.c.Sessions.TakeFlow(w, r, q.Get("state"))
+		f, err := a.takeFlow(w, r, q.Get("state"))
 		if err != nil || len(q["state"]) != 1 || f.Provider != logoutFlowProvider+a.c.Name {
 			if err == nil || errors.Is(err, session.ErrNoFlow) {
 				err = ErrLoginState

@@ -128,36 +128,28 @@ func (a *Auth) shareable(c *refreshCall, s *session.Session) bool {
 		a.c.Now().Before(c.expires) && !a.needsRefresh(c.s)
 }
 
-// runRefresh refreshes s for c and records the outcome.
+// runRefresh refreshes s for c and records the outcome. With a store that
+// has a cross-replica lock (session.Locker) it refreshes under the lock:
+// having taken it, it has the session as saved now, and when another
+// replica refreshed meanwhile it uses those tokens instead of refreshing
+// again. New tokens are then saved before the lock is released, retried
+// while the store fails. Without a lock (a cookie store) the request saves
+// the result: the cookie store answers with it.
 func (a *Auth) runRefresh(c *refreshCall, r *http.Request, s *session.Session) {
-	locker, ok := a.c.Sessions.Locker()
-	if !ok {
-		// The request saves the result (a cookie store answers with it).
-		ctx, cancel := context.WithTimeout(context.Background(), a.client.Timeout)
-		ns, err := a.refresh(ctx, s)
-		cancel()
-		a.finish(c, s, ns, err)
-		close(c.saved)
-		return
-	}
-	a.refreshLocked(c, locker, r, s)
-}
-
-// refreshLocked refreshes under the store's cross-replica lock: after taking
-// the lock it reads the session again, and when another replica refreshed
-// meanwhile it uses those tokens instead of refreshing again. New tokens
-// are saved before the lock is released, retried while the store fails.
-func (a *Auth) refreshLocked(c *refreshCall, locker session.Locker, r *http.Request, s *session.Session) {
 	defer close(c.saved)
 	ctx, cancel := context.WithTimeout(context.Background(), a.client.Timeout+refreshLockTTL)
 	defer cancel()
-	unlock, err := locker.Lock(ctx, "refresh:"+s.ID, refreshLockTTL)
-	if err != nil {
-		a.finish(c, s, nil, storeError(err))
+	cur, unlock, err := a.c.Sessions.Lock(r.WithContext(ctx), s, refreshLockTTL)
+	if errors.Is(err, errors.ErrUnsupported) {
+		pctx, pcancel := context.WithTimeout(context.Background(), a.client.Timeout)
+		ns, err := a.refresh(pctx, s)
+		pcancel()
+		a.finish(c, s, ns, err)
 		return
 	}
-	defer unlock()
-	cur, err := a.c.Sessions.Reload(r.WithContext(ctx))
+	if err == nil {
+		defer unlock()
+	}
 	switch {
 	case errors.Is(err, session.ErrNoSession):
 		a.finish(c, s, nil, fmt.Errorf("%w: the session ended during the refresh", endpoint.ErrTokenRejected))

@@ -52,7 +52,7 @@ const (
 // Redis failures return errors matching ErrUnavailable.
 //
 // The caller must read the guarded state again after Lock returns
-// (session.Manager.Reload for a session): the previous holder, maybe on
+// (session.Manager.Lock does, for a session): the previous holder, maybe on
 // another replica, may have done the work already, e.g. refreshed the
 // tokens and rotated the refresh token the caller was about to use.
 //

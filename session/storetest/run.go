@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sessions.Store) {
 		{"RenewalAtLogin", testRenewal},
 		{"Large", testLarge},
 		{"Concurrency", testConcurrency},
+		{"Lock", testLock},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore) })
