@@ -222,12 +222,14 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 // cache hit), reported to the Observer.
 func (v *Verifier) verifyAccess(ctx context.Context, raw string, decode func([]byte, *claims) error) (*Token, error) {
 	if v.obs == nil {
-		t, _, err := v.checkAccess(ctx, raw, decode)
+		t, _, _, err := v.checkAccess(ctx, raw, decode, false)
 		return t, err
 	}
-	start := time.Now()
-	t, cached, err := v.checkAccess(ctx, raw, decode)
-	e := observe.Event{Kind: observe.Verify, Duration: time.Since(start), Cached: cached}
+	t, cached, start, err := v.checkAccess(ctx, raw, decode, true)
+	e := observe.Event{Kind: observe.Verify, Cached: cached}
+	if !start.IsZero() {
+		e.Duration = time.Since(start)
+	}
 	if e.Outcome, e.Reason = judged(err); err == nil {
 		e.Issuer = t.trust
 	}
@@ -235,31 +237,36 @@ func (v *Verifier) verifyAccess(ctx context.Context, raw string, decode func([]b
 	return t, err
 }
 
-// checkAccess is verifyAccess without the report; cached tells a token that
-// came from the cache.
-func (v *Verifier) checkAccess(ctx context.Context, raw string, decode func([]byte, *claims) error) (_ *Token, cached bool, _ error) {
+// checkAccess is verifyAccess without the report; cached tells a token
+// judged from the cache. When timed, start is when a verification that
+// missed the cache began (a cache hit is not timed: reading the clock would
+// cost it more than the lookup).
+func (v *Verifier) checkAccess(ctx context.Context, raw string, decode func([]byte, *claims) error, timed bool) (_ *Token, cached bool, start time.Time, _ error) {
 	var h uint64
 	if v.cache != nil && len(raw) <= v.maxSize {
 		var e *cacheEntry
 		if e, h = v.cache.lookup(raw); e != nil {
 			if err := v.checkTimes(e.tok); err != nil {
 				v.cache.drop(h)
-				return nil, true, err
+				return nil, true, start, err
 			}
-			return e.handout(), true, nil
+			return e.handout(), true, start, nil
 		}
+	}
+	if timed {
+		start = time.Now()
 	}
 	t, ks, gen, err := v.verifyWith(ctx, raw, decode)
 	if err != nil {
-		return nil, false, err
+		return nil, false, start, err
 	}
 	if !v.skipAud && !containsAny(t.Audience, v.audiences) {
-		return nil, false, errAudience
+		return nil, false, start, errAudience
 	}
 	if v.cache != nil {
 		v.cache.put(h, t, ks, gen)
 	}
-	return t, false, nil
+	return t, false, start, nil
 }
 
 // header is the protected JWS header. Key-carrying headers (jku, jwk, x5u,

@@ -44,9 +44,9 @@ type Event struct {
 	Issuer string
 
 	// Duration is how long the work took, waits for the provider
-	// included: set for KeyFetch, Verify and an Introspect that called
-	// the endpoint; zero for a cached Introspect answer or a token refused
-	// before any call.
+	// included: set for KeyFetch, and for a Verify or Introspect that did
+	// the work; zero for a Cached answer (its lookup is not timed) and for
+	// a token refused before any call.
 	Duration time.Duration
 
 	// Count is the number of usable keys a KeyFetch brought; 0 otherwise.
