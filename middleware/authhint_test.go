@@ -56,3 +56,30 @@ func TestInvalidClientSuggestsBasic(t *testing.T) {
 		t.Errorf("client credentials: %v", err)
 	}
 }
+
+// A wrong or missing client secret cannot show before a login: login.New
+// makes no request (providers check a secret only with a grant, and a
+// probe would need a real code, or a client_credentials grant a web client
+// is seldom allowed). The first login answers 502 invalid_client, its log
+// line says to check the client ID and secret, and neither shows the
+// secret.
+func TestWrongClientSecretAtFirstLogin(t *testing.T) {
+	for name, secret := range map[string]string{"wrong": "wrong-secret-4f9a1c", "missing": ""} {
+		t.Run(name, func(t *testing.T) {
+			logs := &lockedBuffer{}
+			a, _ := appAt(t, logs, nil, func(c *login.Config) { c.ClientSecret = secret })
+			b := newBrowser(t)
+			resp, body := b.get(callbackURL(t, a, "alice", b.startLogin(a, "")), "text/html")
+			if resp.StatusCode != 502 || !strings.Contains(body, "<code>invalid_client</code>") {
+				t.Fatalf("login: %d %s", resp.StatusCode, body)
+			}
+			log := logs.String()
+			if !strings.Contains(log, "invalid_client") || !strings.Contains(log, "check the client ID and secret") {
+				t.Errorf("the log line does not say what to check:\n%s", log)
+			}
+			if secret != "" && strings.Contains(log+body, secret) {
+				t.Error("the secret is in the log or the page")
+			}
+		})
+	}
+}

@@ -16,7 +16,9 @@
 //	                    cookie (random with a warning when unset: sessions
 //	                    then end when the program stops; replicas must share it)
 //	REDIS_URL           optional, e.g. redis://127.0.0.1:6379/0: keep sessions
-//	                    in Redis (several replicas, back-channel logout)
+//	                    in Redis (several replicas, back-channel logout);
+//	                    checked with a PING at start, which must answer
+//	                    within 3 s
 //
 //	OIDC_AUTH_STYLE     basic (default) or post: how the secret is sent
 //	OIDC_FETCH_USERINFO true: merge the userinfo answer into the claims
@@ -51,6 +53,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -107,17 +110,19 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	}
 	defer provider.Close()
 
-	sessions, err := newSessions(getenv, logger)
+	sessions, err := newSessions(ctx, getenv, logger)
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	redirect := serve.EnvOr(getenv, "OIDC_REDIRECT_URL", base+"/callback")
+	warnRedirectHost(logger, redirect, ln.Addr().String())
 	scopes := strings.Fields(getenv("OIDC_SCOPES"))
 	cfg := login.Config{
 		Provider:     provider,
 		ClientID:     clientID,
 		ClientSecret: secret,
-		RedirectURL:  serve.EnvOr(getenv, "OIDC_REDIRECT_URL", base+"/callback"),
+		RedirectURL:  redirect,
 		Scopes:       scopes,
 		Sessions:     sessions,
 		Logger:       logger,
@@ -157,9 +162,27 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, ready f
 	return serve.Serve(ctx, ln, mux)
 }
 
+// warnRedirectHost warns when a loopback redirect URL names another host or
+// port than the one listened on (localhost and 127.0.0.1 are two hosts to a
+// browser): a login started at the listen address would keep its cookie
+// there and never find it at the callback.
+func warnRedirectHost(logger *slog.Logger, redirect, listen string) {
+	u, err := url.Parse(redirect)
+	if err != nil || !verify.IsLoopback(u.Hostname()) || strings.EqualFold(u.Host, listen) {
+		return
+	}
+	logger.Warn("OIDC_REDIRECT_URL is on another host than the listen address: cookies are per host, so open the site at the redirect URL's host",
+		"redirect_host", u.Host, "listen", listen)
+}
+
+// redisCheckTimeout bounds the PING that checks REDIS_URL at start.
+const redisCheckTimeout = 3 * time.Second
+
 // newSessions builds the session manager on an encrypted cookie store keyed
-// from SESSION_KEY.
-func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Manager, error) {
+// from SESSION_KEY, or on Redis when REDIS_URL is set: a Redis that does
+// not answer a PING within 3 s stops the start with an error naming its
+// address (never the URL, which may hold a password).
+func newSessions(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*session.Manager, error) {
 	secret, err := hex.DecodeString(getenv("SESSION_KEY"))
 	switch {
 	case err != nil:
@@ -180,8 +203,17 @@ func newSessions(getenv func(string) string, logger *slog.Logger) (*session.Mana
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
-		store, err := redisstore.New(redis.NewClient(opts), redisstore.Config{KeyPairs: keys})
+		client := redis.NewClient(opts)
+		pctx, cancel := context.WithTimeout(ctx, redisCheckTimeout)
+		err = client.Ping(pctx).Err()
+		cancel()
 		if err != nil {
+			client.Close()
+			return nil, fmt.Errorf("REDIS_URL: Redis at %s does not answer (%v): start it, fix REDIS_URL, or unset it to keep sessions in cookies", opts.Addr, err)
+		}
+		store, err := redisstore.New(client, redisstore.Config{KeyPairs: keys})
+		if err != nil {
+			client.Close()
 			return nil, err
 		}
 		logger.Info("sessions in Redis", "addr", opts.Addr)

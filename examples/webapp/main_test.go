@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -166,5 +168,55 @@ func TestWebappRedis(t *testing.T) {
 	noRedirect := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if resp, body := browse(t, noRedirect, "GET", two+"/me"); resp.StatusCode != 200 || !strings.Contains(body, `"sub":"dana"`) {
 		t.Errorf("the first's session on the second: %d %s", resp.StatusCode, body)
+	}
+}
+
+// A REDIS_URL that points at nothing (no listener), or at a server that
+// never answers, stops the start with an error that names the address and
+// not the password.
+func TestWebappRedisDownAtStart(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	silent, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	op := oidctest.NewServer()
+	defer op.Close()
+	for name, addr := range map[string]string{"nothing listening": closed.Addr().String(), "silent": silent.Addr().String()} {
+		env := map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": op.ClientID,
+			"SESSION_KEY": strings.Repeat("cd", 32), "REDIS_URL": "redis://:hunter2-password@" + addr + "/0"}
+		var out bytes.Buffer
+		err = run(t.Context(), func(k string) string { return env[k] }, &out, nil)
+		if err == nil {
+			t.Fatalf("%s: started", name)
+		}
+		if !strings.Contains(err.Error(), "Redis at "+addr+" does not answer") || strings.Contains(err.Error()+out.String(), "hunter2") {
+			t.Errorf("%s: error %q (output %q): want the address named and no password", name, err, out.String())
+		}
+		if strings.Contains(out.String(), "sessions in Redis") {
+			t.Errorf("%s: logged sessions in Redis: %s", name, out.String())
+		}
+	}
+}
+
+// A loopback OIDC_REDIRECT_URL on another host or port than the listen
+// address is warned of at start; the default one is not.
+func TestWebappWarnsRedirectHost(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	env := map[string]string{"ADDR": "127.0.0.1:0", "OIDC_ISSUER": op.URL, "OIDC_CLIENT_ID": op.ClientID,
+		"OIDC_CLIENT_SECRET": op.ClientSecret, "SESSION_KEY": strings.Repeat("cd", 32)}
+	const warning = "OIDC_REDIRECT_URL is on another host than the listen address"
+	if _, out := start(t, env); strings.Contains(out.String(), warning) {
+		t.Errorf("warned with the default redirect URL: %s", out)
+	}
+	env["OIDC_REDIRECT_URL"] = "http://localhost:1/callback"
+	if _, out := start(t, env); !strings.Contains(out.String(), warning) || !strings.Contains(out.String(), "redirect_host=localhost:1") {
+		t.Errorf("no warning for a redirect URL on localhost: %s", out)
 	}
 }
