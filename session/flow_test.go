@@ -266,3 +266,19 @@ func TestFlowOfPreviousFormatRefused(t *testing.T) {
 		}
 	}
 }
+
+// A flow may carry no data at all (a login that needs only the state):
+// it comes back, empty, once.
+func TestFlowWithoutData(t *testing.T) {
+	m, _ := newManager(t)
+	w := httptest.NewRecorder()
+	prev := httptest.NewRequest("GET", "http://127.0.0.1/login", nil)
+	state, err := m.SaveFlow(w, prev, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := carry(w, prev, "http://127.0.0.1/callback")
+	if data, err := m.TakeFlow(httptest.NewRecorder(), r, state); err != nil || len(data) != 0 {
+		t.Errorf("a flow without data: %v %q", err, data)
+	}
+}
