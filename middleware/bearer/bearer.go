@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/middleware/internal/endpoint"
 	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // Config configures New. Only Verifier is required; the zero
@@ -72,6 +73,15 @@ type Config struct {
 	// (RFC 9728): ProtectedResourceMetadata serves its metadata, and every
 	// challenge names where (resource_metadata).
 	Resource *ProtectedResource
+
+	// Observer, when set, gets one observe.BearerRefusal event per refused
+	// request (RequireScope's and RequireToken's included): Refused, or
+	// Failed for a 503, with the error code as Reason ("invalid_token",
+	// "insufficient_scope", "invalid_request", "invalid_dpop_proof",
+	// "use_dpop_nonce", "temporarily_unavailable"), or "no_token". Set the
+	// same Observer in the verifier's configuration to see the tokens
+	// accepted, and why one was invalid.
+	Observer observe.Observer
 }
 
 // Error is a refused bearer request, as RFC 6750 §3 describes it.
@@ -276,8 +286,19 @@ func (b *bearer) extract(r *http.Request) (string, *Error) {
 	return "", badRequest("the request carries a token in more than one place")
 }
 
-// refuse sets the challenge and hands the error to the responder.
+// refuse reports the refusal, sets the challenge and hands the error to the
+// responder.
 func (b *bearer) refuse(w http.ResponseWriter, r *http.Request, e *Error) {
+	if b.Observer != nil {
+		ev := observe.Event{Kind: observe.BearerRefusal, Outcome: observe.Refused, Reason: e.Code}
+		if e.Status == http.StatusServiceUnavailable {
+			ev.Outcome = observe.Failed
+		}
+		if ev.Reason == "" {
+			ev.Reason = "no_token"
+		}
+		b.Observer.Observe(r.Context(), ev)
+	}
 	if b.Logger != nil {
 		b.Logger.LogAttrs(r.Context(), slog.LevelInfo, "bearer: request refused",
 			slog.Int("status", e.Status), slog.String("reason", e.Error()), slog.String("path", r.URL.Path))

@@ -71,6 +71,10 @@ const (
 	// verify.Introspector: a call to the introspection endpoint, or a
 	// cached answer.
 	Introspect Kind = "introspect"
+	// BearerRefusal is one request the bearer middleware refused (the
+	// requests it let through are its verifier's Verify events). Reason is
+	// the RFC 6750 error code, or "no_token".
+	BearerRefusal Kind = "bearer_refusal"
 )
 
 // Outcome is how it ended. Its values are metric-label-ready.
