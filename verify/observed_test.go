@@ -208,7 +208,7 @@ func TestObserveVerify(t *testing.T) {
 	clk := &clock{now: time.Now()}
 	op2, cv := setup(t, verify.Config{Observer: rec, Now: clk.Now, Leeway: -1})
 	short := baseClaims(op2)
-	short["exp"] = clk.now.Add(time.Minute).Unix()
+	short["iat"], short["exp"] = clk.now.Unix(), clk.now.Add(time.Minute).Unix() // no leeway: iat not after the clock
 	raw := op2.Sign(oidctest.Token{Claims: short})
 	cv.Verify(t.Context(), raw)
 	clk.advance(2 * time.Minute)
