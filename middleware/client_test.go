@@ -3,6 +3,9 @@ package middleware_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -890,10 +893,17 @@ func TestRefreshClientRefused(t *testing.T) {
 	for name, c := range map[string]outbound.Config{
 		"Scopes":         {TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret, Scopes: []string{"read"}},
 		"EndpointParams": {TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret, EndpointParams: url.Values{"resource": {"x"}}},
+		"DPoPKey":        {TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret, DPoPKey: dpopTestKey(t)},
+		"ClientID":       {TokenURL: op.URL + "/token", ClientSecret: op.ClientSecret},
+		"https":          {TokenURL: "http://op.example/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret},
 	} {
 		if _, err := outbound.NewRefresh(c, rt, func(context.Context, string) error { return nil }); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("a refresh client with %s (which a refresh does not send): %v", name, err)
 		}
+	}
+	if _, err := outbound.NewRefresh(outbound.Config{TokenURL: op.URL + "/token", ClientID: op.ClientID, ClientSecret: op.ClientSecret},
+		"", func(context.Context, string) error { return nil }); err == nil || !strings.Contains(err.Error(), "refresh token") {
+		t.Errorf("a refresh client without a refresh token: %v", err)
 	}
 }
 
@@ -1025,4 +1035,14 @@ func TestClientBackoffWhileProviderDown(t *testing.T) {
 			}
 		}
 	})
+}
+
+// dpopTestKey is a fresh P-256 key for a DPoP-bound client's settings.
+func dpopTestKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -150,6 +150,7 @@ func TestExchangeConfigValidation(t *testing.T) {
 	for name, c := range map[string]outbound.Config{
 		"subject_token": {TokenURL: "https://op.example/token", ClientID: "a", ClientSecret: "s", EndpointParams: ok("subject_token", "x")},
 		"grant_type":    {TokenURL: "https://op.example/token", ClientID: "a", ClientSecret: "s", EndpointParams: ok("grant_type", "client_credentials")},
+		"DPoPKey":       {TokenURL: "https://op.example/token", ClientID: "a", ClientSecret: "s", EndpointParams: url.Values{"audience": {"b"}}, DPoPKey: dpopTestKey(t)},
 		"actor_token":   {TokenURL: "https://op.example/token", ClientID: "a", ClientSecret: "s", EndpointParams: ok("actor_token", "x")},
 		"no audience":   {TokenURL: "https://op.example/token", ClientID: "a", ClientSecret: "s"},
 		"no secret":     {TokenURL: "https://op.example/token", ClientID: "a", EndpointParams: url.Values{"audience": {"b"}}},
