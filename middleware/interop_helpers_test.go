@@ -46,26 +46,35 @@ const (
 )
 
 // interopNode finds node and the installed oidc-provider. Without either the
-// test is skipped loudly, or fails when CI=true.
-func interopNode(t *testing.T) (node, dir string) {
+// test is skipped loudly, with interopMissing's "NOT RUN:" line, or fails
+// when CI=true.
+func interopNode(t testing.TB) (node, dir string) {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("testdata", "oidc-provider"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var missing string
-	if node, err = exec.LookPath("node"); err != nil {
-		missing = "node not installed"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider", "package.json")); err != nil {
-		missing = "run `npm ci` in middleware/testdata/oidc-provider"
-	}
+	node, dir, missing := interopMissing()
 	if missing != "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("oidc-provider interop cannot run (required when CI=true): " + missing)
+			t.Fatal(missing)
 		}
-		t.Skip("oidc-provider interop skipped: " + missing)
+		t.Skip(missing)
 	}
 	return node, dir
+}
+
+// interopMissing finds node and the oidc-provider installed in
+// testdata/oidc-provider, or returns the "NOT RUN:" line that says what to
+// install or run.
+func interopMissing() (node, dir, missing string) {
+	dir, err := filepath.Abs(filepath.Join("testdata", "oidc-provider"))
+	if err != nil {
+		return "", "", "NOT RUN: the oidc-provider interop tests: " + err.Error()
+	}
+	if node, err = exec.LookPath("node"); err != nil {
+		return "", dir, "NOT RUN: the oidc-provider interop tests need node, which is not installed (apt-get install -y nodejs npm, then npm ci in middleware/testdata/oidc-provider)"
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider", "package.json")); err != nil {
+		return node, dir, "NOT RUN: the oidc-provider interop tests need oidc-provider, which is not installed: run npm ci in middleware/testdata/oidc-provider"
+	}
+	return node, dir, ""
 }
 
 // syncBuffer collects a child process's or a logger's output.

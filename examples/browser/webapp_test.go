@@ -15,19 +15,32 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// chromium finds the browser, or skips the test loudly (fails under CI).
+// chromiumPaths are where chromium is looked for.
+var chromiumPaths = []string{"/usr/bin/chromium", "chromium", "chromium-browser"}
+
+// chromium finds the browser, or skips the test loudly with
+// findChromium's "NOT RUN:" line (fails under CI).
 func chromium(t *testing.T) string {
-	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+	path, missing := findChromium()
+	if missing == "" {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(missing)
+	}
+	t.Skip(missing)
+	return ""
+}
+
+// findChromium returns chromium's path, or the "NOT RUN:" line that says
+// what to install.
+func findChromium() (path, missing string) {
+	for _, p := range chromiumPaths {
 		if path, err := exec.LookPath(p); err == nil {
-			return path
+			return path, ""
 		}
 	}
-	msg := "chromium not installed (apt-get install chromium): the real-browser test NOT RUN"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip("SKIP: " + msg)
-	return ""
+	return "", "NOT RUN: the real-browser tests need chromium, which is not installed (apt-get install -y chromium)"
 }
 
 // startWebapp builds and runs examples/webapp on a free port with its
