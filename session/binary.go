@@ -1,10 +1,13 @@
 package session
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -79,7 +82,9 @@ func (s *Session) appendBinary(b []byte) []byte {
 	str(tagTokenType, s.TokenType)
 	tm(tagExpiry, s.Expiry)
 	tm(tagIssued, s.Issued)
-	str(tagClaims, string(s.Claims))
+	if !s.claimsAreIDToken() {
+		str(tagClaims, string(s.Claims))
+	}
 	str(tagSID, s.SID)
 	tm(tagCreated, s.Created)
 	tm(tagLastSeen, s.LastSeen)
@@ -131,7 +136,39 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 			return err
 		}
 	}
+	if !seen[tagClaims] && s.IDToken != "" {
+		// Claims left out are the ID token's (claimsAreIDToken): read
+		// them back from it. A session written before that rule, or one
+		// an earlier version re-saved without them, gets them back too.
+		// An ID token that is not a JWS (a test's placeholder) leaves
+		// them empty, as they were written.
+		if c, ok := idTokenClaims(s.IDToken); ok {
+			s.Claims = c
+		}
+	}
 	return nil
+}
+
+// claimsAreIDToken reports whether s's claims are exactly its ID token's
+// payload, as after a login without userinfo: they are then not written
+// a second time (the ID token is most of a session's size).
+func (s *Session) claimsAreIDToken() bool {
+	if len(s.Claims) == 0 || s.IDToken == "" {
+		return false
+	}
+	c, ok := idTokenClaims(s.IDToken)
+	return ok && bytes.Equal(c, s.Claims)
+}
+
+// idTokenClaims is the decoded payload of a compact JWS.
+func idTokenClaims(jws string) ([]byte, bool) {
+	_, rest, ok1 := strings.Cut(jws, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	c, err := base64.RawURLEncoding.DecodeString(payload)
+	return c, err == nil && len(c) > 0
 }
 
 // setField stores the value of one tagged field, given as bytes and as the
@@ -156,6 +193,9 @@ func (s *Session) setField(tag int, v []byte, str string) error {
 		}
 		return nil
 	case tagClaims:
+		if len(v) == 0 {
+			return errBinary // never written: empty claims are left out
+		}
 		s.Claims = append([]byte(nil), v...)
 		return nil
 	case tagExtra:

@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/gob"
 	"encoding/json"
 	"net/http/httptest"
@@ -209,5 +210,37 @@ func TestAttackCaseVariantAppClaim(t *testing.T) {
 	dup := &Session{Claims: json.RawMessage(`{"email":"a","email":"b"}`)}
 	if err := dup.ClaimsInto(&c); err == nil {
 		t.Error("a claim given twice was accepted")
+	}
+}
+
+// TestClaimsNotStoredTwice: claims that are the ID token's payload are not
+// written beside it, and read back equal; claims that differ (userinfo
+// merged in) are written; a session without claims but with an ID token
+// (written by an earlier version that dropped them) gets the ID token's.
+func TestClaimsNotStoredTwice(t *testing.T) {
+	payload := `{"iss":"https://op.example","sub":"alice","email":"alice@example.com","name":"Alice Example"}`
+	idt := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
+	same := &Session{ID: "s1", IDToken: idt, Claims: json.RawMessage(payload)}
+	b, _ := same.MarshalBinary()
+	if bytes.Contains(b, []byte(payload)) {
+		t.Error("the ID token's claims were written a second time")
+	}
+	var back Session
+	if err := back.UnmarshalBinary(b); err != nil || string(back.Claims) != payload {
+		t.Fatalf("read back %q, %v", back.Claims, err)
+	}
+	merged := `{"iss":"https://op.example","sub":"alice","groups":["a"]}`
+	other := &Session{ID: "s1", IDToken: idt, Claims: json.RawMessage(merged)}
+	b, _ = other.MarshalBinary()
+	if err := back.UnmarshalBinary(b); err != nil || string(back.Claims) != merged {
+		t.Fatalf("merged claims read back %q, %v", back.Claims, err)
+	}
+	dropped := &Session{ID: "s1", IDToken: idt}
+	b, _ = dropped.MarshalBinary()
+	if err := back.UnmarshalBinary(b); err != nil || string(back.Claims) != payload {
+		t.Fatalf("a session without claims read back %q, %v", back.Claims, err)
+	}
+	if len(b) >= len(idt)+len(payload) {
+		t.Errorf("%d bytes for an ID token of %d", len(b), len(idt))
 	}
 }
