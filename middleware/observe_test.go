@@ -6,8 +6,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/observe"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -120,5 +123,79 @@ func BenchmarkBearerObservedPaired(b *testing.B) {
 	paired(b, "observed", serve(with), "none", serve(without))
 	if obs.n.Load() == 0 {
 		b.Fatal("nothing observed")
+	}
+}
+
+// lastEvent is an Observer that keeps the last event.
+type lastEvent struct {
+	mu sync.Mutex
+	e  observe.Event
+}
+
+func (l *lastEvent) Observe(_ context.Context, e observe.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.e = e
+}
+
+func (l *lastEvent) get() observe.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.e
+}
+
+// Each token request of an outbound client is reported with its duration
+// and outcome: granted, refused with the provider's code, the provider
+// failing, or gone.
+func TestObserveTokenRequests(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	p, err := verify.Discover(t.Context(), op.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	synctest.Test(t, func(t *testing.T) {
+		obs := &lastEvent{}
+		started, open := make(chan struct{}), make(chan struct{})
+		c := bubbleConfig(op)
+		c.TokenURL, c.Provider, c.Observer = "", p, obs
+		c.HTTPClient.Transport = gate{started: started, open: open, next: c.HTTPClient.Transport}
+		tr := newTransport(t, c)
+		done := make(chan error)
+		go func() { _, err := tr.Token(t.Context()); done <- err }()
+		<-started
+		time.Sleep(150 * time.Millisecond)
+		close(open)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		want := observe.Event{Kind: observe.TokenRequest, Outcome: observe.OK, Issuer: op.URL, Duration: 150 * time.Millisecond}
+		if e := obs.get(); e != want {
+			t.Fatalf("granted: %+v, want %+v", e, want)
+		}
+	})
+
+	for _, c := range []struct {
+		name    string
+		prepare func(*outbound.Config)
+		outcome observe.Outcome
+		reason  string
+	}{
+		{"wrong secret", func(c *outbound.Config) { c.ClientSecret = "wrong" }, observe.Refused, "invalid_client"},
+		{"provider failing", func(*outbound.Config) { op.Set(func(b *oidctest.Behavior) { b.TokenStatus = http.StatusBadGateway }) }, observe.Failed, "unavailable"},
+		{"provider gone", func(c *outbound.Config) { c.TokenURL = "http://127.0.0.1:1/token" }, observe.Failed, "unreachable"},
+	} {
+		obs := &lastEvent{}
+		cfg := ccConfig(op)
+		cfg.Observer = obs
+		c.prepare(&cfg)
+		if _, err := newTransport(t, cfg).Token(t.Context()); err == nil {
+			t.Fatalf("%s: a token", c.name)
+		}
+		if e := obs.get(); e.Kind != observe.TokenRequest || e.Outcome != c.outcome || e.Reason != c.reason || e.Issuer != "" {
+			t.Errorf("%s: %+v, want %s %s", c.name, e, c.outcome, c.reason)
+		}
+		op.Set(func(b *oidctest.Behavior) { *b = oidctest.Behavior{} })
 	}
 }

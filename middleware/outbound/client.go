@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/middleware/internal/endpoint"
 	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // Config configures New: machine-to-machine calls with the
@@ -71,6 +72,15 @@ type Config struct {
 	// use the DPoP scheme, the token response must say token_type DPoP,
 	// and a server asking for a nonce gets the request once more with it.
 	DPoPKey crypto.Signer
+
+	// Observer, when set, gets one observe.TokenRequest event per request
+	// to the token endpoint, with its Duration: OK; Refused with the
+	// provider's OAuth error code ("invalid_client", "invalid_grant", …,
+	// "provider_error" for a code outside RFC 6749's); or Failed
+	// "unavailable" (5xx), "unreachable", "bad_answer" or "error" (a
+	// rotated refresh token that could not be persisted). Issuer is
+	// Provider's, empty with TokenURL alone.
+	Observer observe.Observer
 }
 
 // New returns an *http.Client whose requests carry a bearer token from
@@ -134,6 +144,7 @@ func NewTransport(c Config) (*Transport, error) {
 	}
 	t := newTransport(fetch, as.Wrap(endpoint.WithTimeout(c.HTTPClient)), c.Base, c.ExpiryMargin, c.DefaultLifetime)
 	t.dpop = signer
+	t.observeFor(c)
 	return t, nil
 }
 
@@ -172,6 +183,8 @@ type Transport struct {
 	deflife time.Duration
 	now     func() time.Time
 	dpop    *dpopSigner // nil unless Config.DPoPKey
+	obs     observe.Observer
+	issuer  string // Config.Provider's, for obs
 
 	flight singleflight.Group // the token fetch under way, key tokenFetch
 
@@ -330,12 +343,18 @@ func (t *Transport) current(ctx context.Context) (*cachedToken, error) {
 func (t *Transport) renew(ctx context.Context) (*cachedToken, error) {
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, t.client), t.client.Timeout)
 	defer cancel()
+	start := time.Now()
 	tok, err := t.fetch(ctx)
 	if err == nil {
 		err = endpoint.CheckTokenType(tok, t.scheme())
 	}
 	if err == nil && tok.AccessToken == "" {
 		err = fmt.Errorf("%w: the token response has no access_token", verify.ErrProvider)
+	}
+	if t.obs != nil {
+		e := observe.Event{Kind: observe.TokenRequest, Issuer: t.issuer, Duration: time.Since(start)}
+		e.Outcome, e.Reason = endpoint.Outcome(err)
+		t.obs.Observe(ctx, e)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -358,6 +377,14 @@ func (t *Transport) renew(ctx context.Context) (*cachedToken, error) {
 	t.renewAt = endpoint.RenewAt(now, now.Add(life), t.margin)
 	t.failures, t.retryAt, t.lastErr = 0, time.Time{}, nil
 	return t.token, nil
+}
+
+// observeFor makes t report its token requests to c.Observer.
+func (t *Transport) observeFor(c Config) {
+	t.obs = c.Observer
+	if c.Provider != nil {
+		t.issuer = c.Provider.Issuer()
+	}
 }
 
 // drop forgets tok after the API refused it, if it is still the cached

@@ -123,6 +123,7 @@ func (e *exchanger) transport(tok *verify.Token) *Transport {
 		return t
 	}
 	t := newTransport(e.fetcher(tok.Raw), e.tokens, e.c.Base, 0, 0)
+	t.observeFor(e.c)
 	e.callers.Add(key, t)
 	return t
 }

@@ -67,5 +67,7 @@ func NewRefresh(c Config, refreshToken string, onRotate func(ctx context.Context
 		}
 		return tok, nil
 	}
-	return &http.Client{Transport: newTransport(fetch, as.Wrap(endpoint.WithTimeout(c.HTTPClient)), c.Base, c.ExpiryMargin, c.DefaultLifetime)}, nil
+	t := newTransport(fetch, as.Wrap(endpoint.WithTimeout(c.HTTPClient)), c.Base, c.ExpiryMargin, c.DefaultLifetime)
+	t.observeFor(c)
+	return &http.Client{Transport: t}, nil
 }

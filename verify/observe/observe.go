@@ -75,6 +75,10 @@ const (
 	// requests it let through are its verifier's Verify events). Reason is
 	// the RFC 6750 error code, or "no_token".
 	BearerRefusal Kind = "bearer_refusal"
+	// TokenRequest is one request of an outbound client (client
+	// credentials, a provisioned refresh token, token exchange) to the
+	// token endpoint.
+	TokenRequest Kind = "token_request"
 )
 
 // Outcome is how it ended. Its values are metric-label-ready.
