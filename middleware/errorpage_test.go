@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse-go/gatehouse/verify/oidctest"
 )
 
 // tryAgain is the href of an error page's "Try again" link.
@@ -110,5 +113,25 @@ func TestCallbackAgainWhenSignedInGoesOn(t *testing.T) {
 	b.do(req)
 	if resp, _ := b.get(cb, "text/html"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("callback again after logout: %d, want 400", resp.StatusCode)
+	}
+}
+
+// A protected page that fails (here the provider is down when the expired
+// access token needs a refresh) offers to load the same page again.
+func TestErrorPageTryAgainReloadsProtectedPage(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	a := newApp(t, op)
+	b := newBrowser(t)
+	b.login(a, "alice")
+	a.clock.advance(40 * time.Second) // expired
+	op.Set(func(bh *oidctest.Behavior) { bh.TokenStatus = http.StatusServiceUnavailable })
+	resp, body := b.get(a.srv.URL+"/me?tab=2", "text/html")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/me: %d %s", resp.StatusCode, body)
+	}
+	if got := tryAgain(t, body); got != "/me?tab=2" {
+		t.Errorf("Try again leads to %q, want the page again", got)
 	}
 }

@@ -38,7 +38,8 @@ type AuthError struct {
 	Err     error
 	// Retry is where the page's "Try again" link leads: the login path,
 	// with the page the user wanted as its return_to when the failed login
-	// knew it. A path on this site, set by the login handlers.
+	// knew it, or, when Require or Optional failed on a GET, that page
+	// again. A path on this site, set by the login handlers.
 	Retry string
 }
 

@@ -44,12 +44,12 @@ func (a *Auth) guard(next http.Handler, required bool) http.Handler {
 		case errors.Is(err, session.ErrNoSession):
 			s = nil
 		case err != nil:
-			a.storeFailed(w, r, err)
+			a.failHere(w, r, storeError(err))
 			return
 		default:
 			s, err = a.fresh(w, r, s)
 			if err != nil {
-				a.fail(w, r, asAuthError(err))
+				a.failHere(w, r, asAuthError(err))
 				return
 			}
 		}
@@ -144,6 +144,17 @@ func (a *Auth) loginURL(returnTo string) string {
 
 func (a *Auth) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
 	a.fail(w, r, storeError(err))
+}
+
+// failHere answers a failure of Require or Optional: "Try again" loads the
+// same page again when it was a GET or HEAD of a path.
+func (a *Auth) failHere(w http.ResponseWriter, r *http.Request, e *AuthError) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if here, ok := SafeReturnTo(r.URL.RequestURI()); ok {
+			e.Retry = here
+		}
+	}
+	a.fail(w, r, e)
 }
 
 // asAuthError is err as the *AuthError the responder is given: the one it
