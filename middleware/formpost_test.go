@@ -6,14 +6,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse-go/gatehouse/middleware/login"
 )
 
 // newFormPostApp serves an app with FormPost over TLS (httptest), its
-// callback routed for POST, against an oidctest provider.
-func newFormPostApp(t *testing.T) *app {
+// callback routed for POST (the provider's page) and GET (the relay step),
+// against an oidctest provider, with opts applied to its Config (sessions in
+// cookies unless an opt sets Sessions).
+func newFormPostApp(t *testing.T, opts ...appOpt) *app {
 	t.Helper()
 	op, p := discovered(t)
 	a := &app{t: t, op: op, sessions: testManager(t), errs: make(chan error, 100), clock: &testClock{}}
@@ -21,15 +24,20 @@ func newFormPostApp(t *testing.T) *app {
 	a.srv = httptest.NewUnstartedServer(mux)
 	a.srv.StartTLS()
 	t.Cleanup(a.srv.Close)
-	var err error
-	a.auth, err = login.New(login.Config{
+	c := login.Config{
 		Provider: p, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 		RedirectURL: a.srv.URL + "/callback", Sessions: a.sessions, FormPost: true, Now: a.clock.Now,
 		ErrorResponder: func(w http.ResponseWriter, r *http.Request, err error) {
 			a.errs <- err
 			login.WriteAuthError(w, r, err)
 		},
-	})
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	a.sessions = c.Sessions
+	var err error
+	a.auth, err = login.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +52,54 @@ func newFormPostApp(t *testing.T) *app {
 }
 
 // tlsBrowser is a cookie-jar client of a's TLS server that does not follow
-// redirects.
+// redirects and, as browsers do, sends only its SameSite=None cookies with
+// a cross-site POST (sameSiteTransport).
 func tlsBrowser(t *testing.T, a *app) *browser {
 	jar, _ := cookiejar.New(nil)
 	c := new(http.Client)
 	*c = *a.srv.Client() // its own copy: Client returns one shared client
 	c.Jar = jar
+	c.Transport = &sameSiteTransport{next: c.Transport, none: map[string]bool{}}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &browser{t: t, jar: jar, c: c}
+}
+
+// sameSiteTransport gives a test browser the SameSite rule that matters for
+// a form-post callback (RFC 6265bis §5.8.3): a cross-site request with an
+// unsafe method, marked by the test with Sec-Fetch-Site: cross-site as
+// browsers mark it, carries only the cookies set with SameSite=None. A
+// cross-site top-level GET carries Lax cookies too, so it is left alone.
+type sameSiteTransport struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	none map[string]bool // cookie name → set with SameSite=None
+}
+
+func (s *sameSiteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		var keep []string
+		s.mu.Lock()
+		for _, c := range r.Cookies() {
+			if s.none[c.Name] {
+				keep = append(keep, c.Name+"="+c.Value)
+			}
+		}
+		s.mu.Unlock()
+		r = r.Clone(r.Context())
+		r.Header.Del("Cookie")
+		if len(keep) > 0 {
+			r.Header.Set("Cookie", strings.Join(keep, "; "))
+		}
+	}
+	resp, err := s.next.RoundTrip(r)
+	if err == nil {
+		s.mu.Lock()
+		for _, c := range resp.Cookies() {
+			s.none[c.Name] = c.SameSite == http.SameSiteNoneMode
+		}
+		s.mu.Unlock()
+	}
+	return resp, err
 }
 
 // formPostLogin starts a login in b and returns the parameters the
@@ -79,11 +127,31 @@ func formPostLogin(t *testing.T, a *app, b *browser) url.Values {
 	return back.Query()
 }
 
-// postCallback posts params to the callback as the provider's page does.
+// postCallback posts params to the callback as the provider's page does,
+// and when the callback answers with its relay step (a 303 to the callback
+// URL), follows it as the browser does; it returns the last response.
 func postCallback(b *browser, a *app, params url.Values) *http.Response {
+	resp := postCallbackOnly(b, a, params)
+	if resp.StatusCode != http.StatusSeeOther {
+		return resp
+	}
+	next, err := resp.Location()
+	if err != nil || next.Path != "/callback" {
+		b.t.Fatalf("the form-post callback redirects to %q (%v), not to its relay step", resp.Header.Get("Location"), err)
+	}
+	req, _ := http.NewRequest("GET", next.String(), nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site") // the redirect of a cross-site navigation
+	resp, _ = b.do(req)
+	return resp
+}
+
+// postCallbackOnly posts params to the callback as the provider's page
+// does: a cross-site POST.
+func postCallbackOnly(b *browser, a *app, params url.Values) *http.Response {
 	req, _ := http.NewRequest("POST", a.srv.URL+"/callback", strings.NewReader(params.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "null") // a cross-site form post
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	resp, _ := b.do(req)
 	return resp
 }

@@ -21,8 +21,10 @@ const (
 	// flowTTL is how long a login may take, from Login to Callback.
 	flowTTL = 10 * time.Minute
 	// maxFlowBytes bounds a flow cookie's value: flows are small (about
-	// 300 bytes), and five of them must not crowd out the session.
-	maxFlowBytes = 2048
+	// 300 bytes), and five of them must not crowd out the session. A
+	// form-post login's relay step (middleware/login) adds the provider's
+	// response for a moment, whose code runs past 1 KB at Entra: 3 KB.
+	maxFlowBytes = 3072
 	// flowVersion is the first byte of a flow's sealed plaintext. Flows
 	// written by earlier versions (JSON, starting with '{') do not decode
 	// and are refused as no flow: a flow lives 10 minutes, so a login
@@ -37,7 +39,7 @@ const (
 // overwrite each other; it is encrypted and signed, HttpOnly, SameSite Lax,
 // Path "/", Secure and "__Host-" prefixed, for 10 minutes. At most
 // MaxFlows are kept: the oldest pending ones (undecodable ones first) are
-// dropped. A sealed flow over 2 KB is refused with ErrTooLarge.
+// dropped. A sealed flow over 3 KB is refused with ErrTooLarge.
 //
 // crossSite makes the cookie SameSite=None (always Secure) so that it
 // reaches a callback the provider sends as a cross-site POST

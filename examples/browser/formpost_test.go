@@ -2,9 +2,11 @@ package browser_test
 
 import (
 	"context"
+	"errors"
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +49,8 @@ func TestFormPostInChromium(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	var seen []string // method and Sec-Fetch-Site of each callback request
+	var seen []string   // method and Sec-Fetch-Site of each callback request
+	var meCookie string // the Cookie header of the last /me request
 	mux := http.NewServeMux()
 	app := httptest.NewUnstartedServer(mux)
 	app.StartTLS()
@@ -73,6 +76,9 @@ func TestFormPostInChromium(t *testing.T) {
 		auth.Callback(w, r)
 	})
 	mux.Handle("GET /me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		meCookie = r.Header.Get("Cookie")
+		mu.Unlock()
 		s, _ := login.Session(r.Context())
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write([]byte(`<!doctype html><pre id="me">` + html.EscapeString(string(s.Claims)) + `</pre>`))
@@ -95,26 +101,55 @@ func TestFormPostInChromium(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.WaitVisible("#username"), chromedp.SendKeys("#username", "ada"),
-		chromedp.Submit("#username"), chromedp.WaitVisible("#me")); err != nil {
-		select {
-		case e := <-errs:
-			t.Fatalf("signing in: %v (the app refused: %v)", err, e)
-		default:
-			t.Fatalf("signing in: %v", err)
+	signIn := func(what string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.WaitVisible("#username"), chromedp.SendKeys("#username", "ada"),
+			chromedp.Submit("#username"), chromedp.WaitVisible("#me")); err != nil {
+			select {
+			case e := <-errs:
+				t.Fatalf("%s: %v (the app refused: %v)", what, err, e)
+			default:
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+		me, err := chromedp.Run(ctx, chromedp.Text("#me"))
+		if err != nil || !strings.Contains(me, `"sub":"ada"`) {
+			t.Errorf("/me after %s: %q %v", what, me, err)
+		}
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		if loc != base+"/me" {
+			t.Errorf("after %s the browser is at %s", what, loc)
 		}
 	}
-	me, err := chromedp.Run(ctx, chromedp.Text("#me"))
-	if err != nil || !strings.Contains(me, `"sub":"ada"`) {
-		t.Errorf("/me after login: %q %v", me, err)
+	signIn("signing in")
+	mu.Lock()
+	first := meCookie
+	mu.Unlock()
+	if _, err := sessions.Load(withCookie(first)); err != nil {
+		t.Fatalf("the first session: %v", err)
 	}
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	if loc != base+"/me" {
-		t.Errorf("after login the browser is at %s", loc)
+
+	// Signing in again, also through form_post, ends the first session:
+	// the cross-site POST cannot bring the SameSite=Lax session cookie,
+	// the GET it is redirected to does.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login?return_to=/me")); err != nil {
+		t.Fatalf("opening %s/login again: %v", base, err)
+	}
+	signIn("signing in again")
+	if _, err := sessions.Load(withCookie(first)); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("the first session after signing in again: %v, want session.ErrNoSession", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(seen) != 1 || seen[0] != "POST cross-site" {
-		t.Errorf("callback requests %q, want one cross-site POST", seen)
+	want := []string{"POST cross-site", "GET cross-site", "POST cross-site", "GET cross-site"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("callback requests %q, want %q: each a cross-site POST, then its relay step", seen, want)
 	}
+}
+
+// withCookie is a request carrying a Cookie header.
+func withCookie(cookie string) *http.Request {
+	r := httptest.NewRequest("GET", "https://localhost/me", nil)
+	r.Header.Set("Cookie", cookie)
+	return r
 }

@@ -79,7 +79,10 @@ type Config struct {
 
 	// FormPost asks the provider to answer with response_mode=form_post
 	// (OAuth 2.0 Form Post Response Mode): the browser brings the code in
-	// a cross-site POST to RedirectURL, so route POST there to Callback.
+	// a cross-site POST to RedirectURL, which Callback relays to a GET of
+	// RedirectURL (where the session cookie comes along, so the login ends
+	// the browser's previous session): route both POST and GET there to
+	// Callback.
 	// Sign in with Apple needs it when it is asked for name or email. The
 	// login's flow cookie is then SameSite=None, which browsers accept only
 	// with Secure: New requires an absolute https RedirectURL.

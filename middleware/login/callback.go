@@ -26,6 +26,8 @@ import (
 // missing flow cookie (its page names the hosts) from a stale state, and
 // sends a browser that is signed in already (Back, reload) on to "/". The
 // error pages of a known flow offer to sign in again toward its return_to.
+// With FormPost the provider's POST is relayed to a GET of RedirectURL,
+// which finishes the login with the session cookie at hand (formpost.go).
 func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	q, ok := a.callbackParams(w, r)
 	if !ok {
@@ -49,8 +51,17 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := a.takeFlow(w, r, q.Get("state"))
 	if err != nil || f.Provider != a.c.Name {
+		if a.c.FormPost && r.Method == http.MethodPost && errors.Is(err, session.ErrNoFlow) {
+			a.toRelayStep(w, r, q.Get("state")) // refused there, with the session cookie at hand
+			return
+		}
 		a.noFlow(w, r, err)
 		return
+	}
+	if a.c.FormPost { // the provider's POST goes on in a same-site GET
+		if q, ok = a.relay(w, r, f, q); !ok {
+			return
+		}
 	}
 	// From here on, "Try again" restarts the login toward the page the
 	// user wanted.

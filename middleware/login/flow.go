@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"golang.org/x/oauth2"
 
@@ -22,6 +23,9 @@ type flow struct {
 	Verifier string `json:"v,omitempty"` // the PKCE code_verifier (RFC 7636)
 	ReturnTo string `json:"r,omitempty"` // where the browser goes once signed in
 	Provider string `json:"p,omitempty"` // the provider the login went to, or a logout's mark
+	// Response is a form-post callback's response, relayed from the
+	// provider's POST to the callback's same-site GET step (formpost.go).
+	Response url.Values `json:"q,omitempty"`
 }
 
 // newFlow returns a flow with a random nonce (256 bits) and PKCE verifier

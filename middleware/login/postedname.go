@@ -11,6 +11,9 @@ import (
 // maxPostedName bounds each part of a posted name.
 const maxPostedName = 256
 
+// maxPostedUser bounds the posted "user" parameter; a longer one is dropped.
+const maxPostedUser = 4 * maxPostedName
+
 // addPostedName adds to s's claims the user's name that Sign in with Apple
 // posts, with a form-post callback of the user's first authorization only,
 // in a "user" parameter: {"name":{"firstName":…,"lastName":…},"email":…}.
@@ -19,8 +22,9 @@ const maxPostedName = 256
 // name, each only where the verified claims have none: they are display
 // data the user's browser carried, never used for who the user is (the
 // subject and the email come only from the verified ID token; the posted
-// email is ignored). Anything malformed, over maxPostedName or holding
-// control characters is dropped without failing the login.
+// email is ignored). Anything malformed, over maxPostedUser (a part over
+// maxPostedName) or holding control characters is dropped without failing
+// the login.
 func addPostedName(s *session.Session, raw string) {
 	var u struct {
 		Name struct {
@@ -28,7 +32,7 @@ func addPostedName(s *session.Session, raw string) {
 			LastName  string `json:"lastName"`
 		} `json:"name"`
 	}
-	if len(raw) > 4*maxPostedName || jsonv2.Unmarshal([]byte(raw), &u) != nil {
+	if len(raw) > maxPostedUser || jsonv2.Unmarshal([]byte(raw), &u) != nil {
 		return
 	}
 	first, last := cleanName(u.Name.FirstName), cleanName(u.Name.LastName)

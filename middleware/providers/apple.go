@@ -27,7 +27,7 @@ type AppleClient struct {
 // half its life, sent as client_secret_post; Apple answers with
 // response_mode=form_post whenever name or email is asked for (a
 // cross-site POST to the callback: FormPost, which needs an https
-// RedirectURL); the user's name comes only once, with the first
+// RedirectURL, and both POST and GET of it routed to Callback); the user's name comes only once, with the first
 // authorization, in the posted "user" parameter, and fills the session's
 // given_name, family_name and name claims (the verified ID token has no
 // name); the email is the ID token's (possibly a private relay address).
