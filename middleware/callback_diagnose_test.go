@@ -80,6 +80,11 @@ func TestLoginCookieOnOtherHostNamed(t *testing.T) {
 	if n := a.op.Count("token"); n != 0 {
 		t.Errorf("%d token requests", n)
 	}
+	// A callback reached on another host than the redirect URL's names both.
+	_, body = newBrowser(t).get("http://"+loop+"/callback?state=x&code=y", "text/html")
+	if page := html.UnescapeString(body); !strings.Contains(page, "the sign-in should come back to "+local+" (the redirect URL), not "+loop) {
+		t.Errorf("callback on 127.0.0.1: %s", page)
+	}
 	// What the page says to do works.
 	b = newBrowser(t)
 	resp, _ = b.get("http://"+local+"/login?return_to=/me", "text/html")
