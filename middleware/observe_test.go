@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-go/gatehouse/middleware/bearer"
+	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/middleware/outbound"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/observe"
@@ -198,4 +199,77 @@ func TestObserveTokenRequests(t *testing.T) {
 		}
 		op.Set(func(b *oidctest.Behavior) { *b = oidctest.Behavior{} })
 	}
+}
+
+// withObserver sets an Observer in the login's configuration.
+func withObserver(o observe.Observer) appOpt { return func(c *login.Config) { c.Observer = o } }
+
+// Each login step is reported, OK or with the error page's code: a login
+// started and completed, refused steps, refreshes granted, refused and
+// failed (with their duration), a logout, back-channel logouts.
+func TestObserveLoginSteps(t *testing.T) {
+	op := oidctest.NewServer()
+	defer op.Close()
+	op.Set(func(b *oidctest.Behavior) { b.AccessTokenTTL = 30 * time.Second })
+	obs := &tally{}
+	last := &lastEvent{}
+	a := withBackchannel(newApp(t, op, withObserver(both{obs, last})))
+	b := newBrowser(t)
+	b.login(a, "alice")
+	wantTally(t, "login", obs.take(), map[string]int{"login_start ok ": 1, "login ok ": 1})
+	if e := last.get(); e.Issuer != op.URL {
+		t.Errorf("issuer %q", e.Issuer)
+	}
+
+	b.get(a.srv.URL+"/login?return_to=//evil.example", "text/html")
+	stranger := newBrowser(t)
+	stranger.get(a.srv.URL+"/callback?state=forged&code=x", "text/html")
+	stranger.startLogin(a, "/")
+	stranger.get(a.srv.URL+"/callback?state=forged&code=x", "text/html")
+	wantTally(t, "refused steps", obs.take(), map[string]int{"login_start refused invalid_return_to": 1,
+		"login refused login_cookie_missing": 1, "login_start ok ": 1, "login refused invalid_state": 1})
+
+	for _, c := range []struct {
+		status int
+		want   string
+	}{{0, "refresh ok "}, {http.StatusServiceUnavailable, "refresh failed unavailable"}, {http.StatusBadRequest, "refresh refused invalid_grant"}} {
+		op.Set(func(bh *oidctest.Behavior) { bh.TokenStatus = c.status })
+		a.clock.advance(20 * time.Second) // due for refresh
+		b.me(a)
+		got := obs.take()
+		if got[c.want] != 1 {
+			t.Fatalf("refresh with /token answering %d: %v, want %q", c.status, got, c.want)
+		}
+		if e := last.get(); e.Kind != observe.Refresh || e.Duration <= 0 {
+			t.Fatalf("refresh event %+v: no duration", e)
+		}
+	}
+	op.Set(func(bh *oidctest.Behavior) { *bh = oidctest.Behavior{} })
+
+	b.login(a, "alice")
+	obs.take()
+	req, _ := http.NewRequest("POST", a.srv.URL+"/logout", nil)
+	req.Header.Set("Origin", a.srv.URL)
+	b.do(req)
+	wantTally(t, "logout", obs.take(), map[string]int{"logout ok ": 1})
+
+	b.login(a, "alice")
+	obs.take()
+	tok := op.Sign(oidctest.Token{Header: map[string]any{"typ": "logout+jwt"}, Claims: logoutClaims(op, nil)})
+	postLogout(t, a, tok)
+	if e := last.get(); e.Kind != observe.BackchannelLogout || e.Outcome != observe.OK || e.Count != 0 {
+		t.Fatalf("back-channel logout: %+v, want OK, no count from the cookie store", e)
+	}
+	postLogout(t, a, tok)
+	postLogout(t, a, "not-a-token")
+	wantTally(t, "back-channel logouts", obs.take(), map[string]int{"backchannel_logout ok ": 1,
+		"backchannel_logout refused replay": 1, "backchannel_logout refused invalid_token": 1})
+}
+
+// both hands each event to two Observers.
+type both [2]observe.Observer
+
+func (o both) Observe(ctx context.Context, e observe.Event) {
+	o[0].Observe(ctx, e)
+	o[1].Observe(ctx, e)
 }

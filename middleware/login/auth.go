@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/middleware/internal/endpoint"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // Config configures an Auth: browser login with one provider.
@@ -165,6 +166,19 @@ type Config struct {
 	// Logger receives login, refresh and logout events and failures
 	// (never tokens or secrets). Default: no logging.
 	Logger *slog.Logger
+
+	// Observer, when set, gets one observe.Event per login step, with the
+	// provider's issuer: LoginStart (the redirect to the provider), Login
+	// (the callback), Logout, each OK, or Refused (4xx) or Failed (5xx)
+	// with the error page's code as Reason ("invalid_state",
+	// "login_cookie_missing", "access_denied", "invalid_grant", …; a
+	// provider's code outside the OAuth and OpenID Connect ones is
+	// "provider_error"); Refresh with its Duration, OK, Refused
+	// ("invalid_grant": the session ends; "token_rejected") or Failed
+	// ("unavailable", "unreachable", …); BackchannelLogout, OK with the
+	// sessions ended as Count (0 with a store that cannot count them, as
+	// the cookie store), or Refused or Failed.
+	Observer observe.Observer
 
 	// Now returns the current time; for tests. Default time.Now.
 	Now func() time.Time
@@ -354,6 +368,7 @@ func (a *Auth) fail(w http.ResponseWriter, r *http.Request, e *AuthError) {
 	}
 	a.log.LogAttrs(r.Context(), level, "gatehouse: "+e.Message, slog.Int("status", e.Status),
 		slog.String("code", e.Code), slog.String("provider", a.c.Name), slog.Any("error", e.Err))
+	a.failed(r, e)
 	a.c.ErrorResponder(w, r, e)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/middleware/internal/endpoint"
 	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // maxSeenJTIs bounds the logout-token IDs remembered against replay.
@@ -38,30 +39,39 @@ const maxSeenJTIs = 100000
 // only; several replicas need a server-side store.
 func (a *Auth) BackChannelLogout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	// refuse answers an error and reports it, reason naming the cause.
+	refuse := func(status int, code, desc, reason string) {
+		e := observe.Event{Kind: observe.BackchannelLogout, Outcome: observe.Refused, Reason: reason}
+		if status >= http.StatusInternalServerError {
+			e.Outcome = observe.Failed
+		}
+		a.report(r.Context(), e)
+		endpoint.WriteJSONError(w, status, code, desc)
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		endpoint.WriteJSONError(w, http.StatusMethodNotAllowed, "invalid_request", "POST a logout_token")
+		refuse(http.StatusMethodNotAllowed, "invalid_request", "POST a logout_token", "method_not_allowed")
 		return
 	}
 	if a.verifier == nil {
-		endpoint.WriteJSONError(w, http.StatusBadRequest, "invalid_request", "this login has no OpenID provider")
+		refuse(http.StatusBadRequest, "invalid_request", "this login has no OpenID provider", "not_openid")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil || len(r.PostForm["logout_token"]) != 1 {
-		endpoint.WriteJSONError(w, http.StatusBadRequest, "invalid_request", "the body must carry exactly one logout_token")
+		refuse(http.StatusBadRequest, "invalid_request", "the body must carry exactly one logout_token", "malformed")
 		return
 	}
 	t, err := a.verifier.VerifyLogoutToken(r.Context(), r.PostForm.Get("logout_token"))
 	if err != nil {
-		status, desc := http.StatusBadRequest, "the logout token is invalid"
+		status, desc, reason := http.StatusBadRequest, "the logout token is invalid", "invalid_token"
 		if errors.Is(err, verify.ErrUnavailable) {
-			status, desc = http.StatusServiceUnavailable, "the provider's keys are unavailable"
+			status, desc, reason = http.StatusServiceUnavailable, "the provider's keys are unavailable", "unavailable"
 		} else if errors.Is(err, verify.ErrInvalid) {
 			desc = err.Error()
 		}
 		a.log.LogAttrs(r.Context(), slog.LevelWarn, "gatehouse: logout token refused", slog.Any("error", err))
-		endpoint.WriteJSONError(w, status, "invalid_request", desc)
+		refuse(status, "invalid_request", desc, reason)
 		return
 	}
 	// The jti is held while the sessions end, so a copy sent meanwhile is
@@ -70,18 +80,19 @@ func (a *Auth) BackChannelLogout(w http.ResponseWriter, r *http.Request) {
 	// for by the 503) is not taken for a replay.
 	jti := t.Issuer + "\x00" + t.ID
 	if !a.jtis.first(jti, a.c.Now()) {
-		endpoint.WriteJSONError(w, http.StatusBadRequest, "invalid_request", "the logout token was already used (jti replay)")
+		refuse(http.StatusBadRequest, "invalid_request", "the logout token was already used (jti replay)", "replay")
 		return
 	}
 	n, err := a.c.Sessions.EndSessions(r.Context(), t.Issuer, t.SessionID, t.Subject)
 	if err != nil {
 		a.jtis.forget(jti)
 		a.log.LogAttrs(r.Context(), slog.LevelError, "gatehouse: back-channel logout failed", slog.Any("error", err))
-		endpoint.WriteJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "sessions could not be ended; retry")
+		refuse(http.StatusServiceUnavailable, "temporarily_unavailable", "sessions could not be ended; retry", "session_store")
 		return
 	}
 	a.log.LogAttrs(r.Context(), slog.LevelInfo, "gatehouse: back-channel logout",
 		slog.String("sub", t.Subject), slog.String("sid", t.SessionID), slog.Int("sessions", n))
+	a.report(r.Context(), observe.Event{Kind: observe.BackchannelLogout, Outcome: observe.OK, Count: max(n, 0)}) // -1: a store that cannot count them
 	w.WriteHeader(http.StatusOK)
 }
 

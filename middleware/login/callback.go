@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/middleware/internal/endpoint"
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // Callback completes a login at the redirect URL: it finds the flow by state
@@ -29,6 +30,7 @@ import (
 // With FormPost the provider's POST is relayed to a GET of RedirectURL,
 // which finishes the login with the session cookie at hand (formpost.go).
 func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
+	r = a.step(r, observe.Login)
 	q, ok := a.callbackParams(w, r)
 	if !ok {
 		return
@@ -117,6 +119,7 @@ func (a *Auth) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.LogAttrs(r.Context(), -4, "gatehouse: login", attrSub(s))
+	a.report(r.Context(), observe.Event{Kind: observe.Login, Outcome: observe.OK})
 	returnTo, ok := SafeReturnTo(f.ReturnTo)
 	if !ok {
 		returnTo = "/"

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // reservedParams cannot be set through Config.AuthParams.
@@ -22,6 +24,7 @@ var reservedParams = map[string]bool{
 // other than RedirectURL's, plain http away from loopback) is logged as a
 // warning naming the hosts.
 func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
+	r = a.step(r, observe.LoginStart)
 	a.warnCookieHost(r)
 	returnTo, ok := SafeReturnTo(r.URL.Query().Get("return_to"))
 	if !ok {
@@ -56,6 +59,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, a.providerError(err))
 		return
 	}
+	a.report(r.Context(), observe.Event{Kind: observe.LoginStart, Outcome: observe.OK})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u, http.StatusFound)
 }

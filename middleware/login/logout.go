@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-go/gatehouse/session"
 	"github.com/gatehouse-go/gatehouse/verify"
+	"github.com/gatehouse-go/gatehouse/verify/observe"
 )
 
 // Logout (POST) ends the session: it deletes it (its ID stays deny-listed,
@@ -22,6 +23,7 @@ import (
 // PostLogoutRedirectURL. Cross-site POSTs are refused (Sec-Fetch-Site,
 // Origin), so another site cannot log the user out.
 func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) {
+	r = a.step(r, observe.Logout)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		a.fail(w, r, &AuthError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
@@ -68,6 +70,7 @@ func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) {
 			target = a.md.EndSessionEndpoint + sep + q.Encode()
 		}
 	}
+	a.report(r.Context(), observe.Event{Kind: observe.Logout, Outcome: observe.OK})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

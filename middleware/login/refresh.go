@@ -231,7 +231,9 @@ func copySession(s *session.Session) *session.Session {
 }
 
 // refresh asks the provider for new tokens with s's refresh token.
-func (a *Auth) refresh(ctx context.Context, s *session.Session) (*session.Session, error) {
+func (a *Auth) refresh(ctx context.Context, s *session.Session) (_ *session.Session, err error) {
+	start := time.Now()
+	defer func() { a.reportRefresh(ctx, start, err) }()
 	// A TokenSource built per call, with this call's ctx (x/oauth2 keeps
 	// the ctx it was built with).
 	ts := a.oauth.TokenSource(a.ctx(ctx), &oauth2.Token{RefreshToken: s.RefreshToken})

@@ -76,7 +76,8 @@ type Config struct {
 	// Observer, when set, gets one observe.TokenRequest event per request
 	// to the token endpoint, with its Duration: OK; Refused with the
 	// provider's OAuth error code ("invalid_client", "invalid_grant", …,
-	// "provider_error" for a code outside RFC 6749's); or Failed
+	// "provider_error" for a code outside the OAuth ones;
+	// "token_rejected" for an answer of another token_type); or Failed
 	// "unavailable" (5xx), "unreachable", "bad_answer" or "error" (a
 	// rotated refresh token that could not be persisted). Issuer is
 	// Provider's, empty with TokenURL alone.

@@ -44,12 +44,14 @@ type Event struct {
 	Issuer string
 
 	// Duration is how long the work took, waits for the provider
-	// included: set for KeyFetch, and for a Verify or Introspect that did
-	// the work; zero for a Cached answer (its lookup is not timed) and for
-	// a token refused before any call.
+	// included: set for KeyFetch, TokenRequest, Refresh, and for a Verify
+	// or Introspect that did the work; zero for a Cached answer (its
+	// lookup is not timed), for a token refused before any call, and for
+	// the browser login steps.
 	Duration time.Duration
 
-	// Count is the number of usable keys a KeyFetch brought; 0 otherwise.
+	// Count is the number of usable keys a KeyFetch brought, or of
+	// sessions a BackchannelLogout ended; 0 otherwise.
 	Count int
 
 	// Cached is true when the answer came from a cache, with no
@@ -79,6 +81,19 @@ const (
 	// credentials, a provisioned refresh token, token exchange) to the
 	// token endpoint.
 	TokenRequest Kind = "token_request"
+	// LoginStart is one browser login started (the redirect to the
+	// provider), or refused before it.
+	LoginStart Kind = "login_start"
+	// Login is one login completed at the callback, or failed there.
+	Login Kind = "login"
+	// Refresh is one refresh of a signed-in session's tokens.
+	Refresh Kind = "refresh"
+	// Logout is one logout requested by the browser.
+	Logout Kind = "logout"
+	// BackchannelLogout is one logout token the provider sent (OpenID
+	// Connect Back-Channel Logout); Count is the sessions it ended, when
+	// the session store can count them.
+	BackchannelLogout Kind = "backchannel_logout"
 )
 
 // Outcome is how it ended. Its values are metric-label-ready.
