@@ -228,6 +228,14 @@ func TestObserveLoginSteps(t *testing.T) {
 	stranger.get(a.srv.URL+"/callback?state=forged&code=x", "text/html")
 	wantTally(t, "refused steps", obs.take(), map[string]int{"login_start refused invalid_return_to": 1,
 		"login refused login_cookie_missing": 1, "login_start ok ": 1, "login refused invalid_state": 1})
+	// The provider's error: its code when it is an OAuth one, else
+	// provider_error (a Reason never takes a code the label set lacks).
+	for _, code := range []string{"access_denied", "made_up_code"} {
+		state := mustQuery(t, stranger.startLogin(a, "/")).Get("state")
+		stranger.get(a.srv.URL+"/callback?state="+state+"&error="+code, "text/html")
+	}
+	wantTally(t, "provider errors", obs.take(), map[string]int{"login_start ok ": 2,
+		"login refused access_denied": 1, "login refused provider_error": 1})
 
 	for _, c := range []struct {
 		status int
