@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-go/gatehouse/middleware/bearer"
 	"github.com/gatehouse-go/gatehouse/middleware/login"
 	"github.com/gatehouse-go/gatehouse/middleware/outbound"
+	"github.com/gatehouse-go/gatehouse/session/redisstore/redistest"
 	"github.com/gatehouse-go/gatehouse/verify"
 	"github.com/gatehouse-go/gatehouse/verify/observe"
 	"github.com/gatehouse-go/gatehouse/verify/oidctest"
@@ -280,4 +281,32 @@ type both [2]observe.Observer
 func (o both) Observe(ctx context.Context, e observe.Event) {
 	o[0].Observe(ctx, e)
 	o[1].Observe(ctx, e)
+}
+
+// With a store that counts them (Redis), a back-channel logout reports the
+// sessions it ended; a store down is a failure.
+func TestObserveBackchannelLogoutCount(t *testing.T) {
+	srv := redistest.Start(t)
+	op := oidctest.NewServer()
+	defer op.Close()
+	last := &lastEvent{}
+	rs := newReplicas(t, op, srv.Addr, withObserver(last))
+	a, one := rs.as(), rs.apps[0]
+	newBrowser(t).login(a, "alice")
+	newBrowser(t).login(a, "alice")
+	hdr := map[string]any{"typ": "logout+jwt"}
+	srv.Stop()
+	if code, _ := postLogout(t, one, op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, func(c map[string]any) { c["jti"] = "down" })})); code != 503 {
+		t.Fatalf("Redis stopped: %d", code)
+	}
+	if e := last.get(); e.Outcome != observe.Failed || e.Reason != "session_store" {
+		t.Fatalf("Redis stopped: %+v", e)
+	}
+	srv.Restart()
+	if code, _ := postLogout(t, one, op.Sign(oidctest.Token{Header: hdr, Claims: logoutClaims(op, nil)})); code != 200 {
+		t.Fatalf("logout by sub: %d", code)
+	}
+	if e := last.get(); e.Kind != observe.BackchannelLogout || e.Outcome != observe.OK || e.Count != 2 || e.Issuer != op.URL {
+		t.Fatalf("logout by sub: %+v, want OK ending 2 sessions", e)
+	}
 }
