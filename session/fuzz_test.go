@@ -46,8 +46,19 @@ func FuzzFlowCookie(f *testing.F) {
 		r := httptest.NewRequest("GET", "http://127.0.0.1/callback", nil)
 		r.Header.Set("Cookie", name+"="+value)
 		got, err := m.TakeFlow(httptest.NewRecorder(), r, state)
-		if err == nil && (state != fl.state || !bytes.Equal(got, fl.data)) {
-			t.Fatalf("accepted a flow for state %q: %s", state, got)
+		// fl is this process's flow: a fuzz worker runs the seeds the
+		// coordinator made, whose flow has another state. So an accepted
+		// flow must be fl's data when it is fl's state, and the same
+		// cookie must never open for any other state.
+		if err == nil && state == fl.state && !bytes.Equal(got, fl.data) {
+			t.Fatalf("state %q gave another flow's data: %s", state, got)
+		}
+		if err == nil {
+			other := httptest.NewRequest("GET", "http://127.0.0.1/callback", nil)
+			other.Header.Set("Cookie", name+"="+value)
+			if _, err := m.TakeFlow(httptest.NewRecorder(), other, state+"x"); err == nil {
+				t.Fatalf("the flow cookie of state %q also opened for state %q", state, state+"x")
+			}
 		}
 		if err != nil && !errors.Is(err, session.ErrNoFlow) {
 			t.Fatalf("error %v, want ErrNoFlow", err)
