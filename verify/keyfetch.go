@@ -42,6 +42,10 @@ func (t timedClient) Do(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	res, err := t.c.Do(req.WithContext(context.WithValue(req.Context(), fetchStart{}, start)))
 	switch {
+	case err != nil && req.Context().Err() != nil:
+		// Cancelled: the Provider is closing, or the request that wanted
+		// the keys went away. Not the provider's failure: neither a
+		// warning nor an event.
 	case err != nil:
 		t.r.done(req.Context(), start, nil, "unreachable", unwrapURLError(err))
 	case res.StatusCode != http.StatusOK:
