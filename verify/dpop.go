@@ -31,7 +31,7 @@ var (
 // DPoPConfig configures a DPoPVerifier. The zero value is usable.
 type DPoPConfig struct {
 	// Algorithms are the accepted proof algorithms. Default
-	// DefaultAlgorithms (asymmetric only); "none" and HS* are refused.
+	// RS, PS, ES and EdDSA (asymmetric only); "none" and HS* are refused.
 	Algorithms []string
 
 	// MaxAge is how far in the past a proof's iat may be. Default 60 s.
@@ -96,10 +96,10 @@ const maxProofSize = 8 << 10
 func NewDPoPVerifier(c DPoPConfig) (*DPoPVerifier, error) {
 	v := &DPoPVerifier{algs: slices.Clone(c.Algorithms), maxAge: c.MaxAge, leeway: c.Leeway, now: c.Now}
 	if len(v.algs) == 0 {
-		v.algs = slices.Clone(DefaultAlgorithms)
+		v.algs = slices.Clone(defaultAlgorithms)
 	}
 	for _, a := range v.algs {
-		if !slices.Contains(DefaultAlgorithms, a) {
+		if !slices.Contains(defaultAlgorithms, a) {
 			return nil, fmt.Errorf("verify: %q is not an asymmetric JWS algorithm DPoP may use", a)
 		}
 	}

@@ -13,9 +13,10 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jws/jwsbb"
 )
 
-// DefaultAlgorithms are the algorithms accepted when Config.Algorithms is
-// empty: every asymmetric JWS algorithm of RFC 7518 plus EdDSA.
-var DefaultAlgorithms = []string{
+// defaultAlgorithms are the algorithms accepted when Config.Algorithms is
+// empty: every asymmetric JWS algorithm of RFC 7518 plus EdDSA. Unexported,
+// so that no package can widen what every default Verifier accepts.
+var defaultAlgorithms = []string{
 	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
 	"ES256", "ES384", "ES512", "EdDSA",
 }
@@ -40,8 +41,8 @@ type Config struct {
 	ClientID string
 
 	// Algorithms is the allowlist of JWS "alg" values. Default:
-	// DefaultAlgorithms. "none" is never accepted; HS256/384/512 only with
-	// HMACKey.
+	// RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA. "none" is
+	// never accepted; HS256/384/512 only with HMACKey.
 	//
 	// Each key of a provider's key set is used with one algorithm
 	// (RFC 8725 §3.1): its own "alg" member, or, for a key without one,
@@ -175,7 +176,7 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 	}
 	v.algs = c.Algorithms
 	if len(v.algs) == 0 {
-		v.algs = slices.Clone(DefaultAlgorithms)
+		v.algs = slices.Clone(defaultAlgorithms)
 		if len(v.hmacKey) > 0 {
 			v.algs = append(v.algs, hmacAlgorithms...)
 		}
@@ -188,7 +189,7 @@ func NewVerifier(c Config, trusted ...*Provider) (*Verifier, error) {
 			if len(v.hmacKey) == 0 {
 				return nil, fmt.Errorf("verify: %s needs Config.HMACKey", a)
 			}
-		case !slices.Contains(DefaultAlgorithms, a) && a != "Ed25519":
+		case !slices.Contains(defaultAlgorithms, a) && a != "Ed25519":
 			return nil, fmt.Errorf("verify: unknown algorithm %q", a)
 		}
 	}

@@ -102,7 +102,7 @@ type Config struct {
 	// signs with nothing else. Even unset, those tokens must use an
 	// algorithm the provider advertises in
 	// id_token_signing_alg_values_supported (RS256 when it advertises
-	// none) that verify.DefaultAlgorithms allows; New fails when none is
+	// none) that verify.Config allows by default; New fails when none is
 	// left.
 	IDTokenAlgorithms []string
 
