@@ -30,23 +30,23 @@ const defaultTimeout = 10 * time.Second
 // 1.0 and RFC 8414). Only the fields Gatehouse uses are named; Raw keeps the
 // whole document.
 type Metadata struct {
-	Issuer                                     string   `json:"issuer"`
-	AuthorizationEndpoint                      string   `json:"authorization_endpoint,omitempty"`
-	TokenEndpoint                              string   `json:"token_endpoint,omitempty"`
-	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`
-	JWKSURI                                    string   `json:"jwks_uri,omitempty"`
-	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`
-	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
-	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`
-	ScopesSupported                            []string `json:"scopes_supported,omitempty"`
-	ResponseTypesSupported                     []string `json:"response_types_supported,omitempty"`
-	GrantTypesSupported                        []string `json:"grant_types_supported,omitempty"`
-	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported,omitempty"`
-	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`
-	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported,omitempty"`
-	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
-	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported,omitempty"`
-	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported,omitempty"`
+	Issuer                                     string   `json:"issuer"`                                                   // the issuer identifier, compared exactly with the one asked for
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint,omitempty"`                         // where the browser is sent to sign in
+	TokenEndpoint                              string   `json:"token_endpoint,omitempty"`                                 // where codes, refresh tokens and client credentials are exchanged
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint,omitempty"`                              // the claims of the signed-in user
+	JWKSURI                                    string   `json:"jwks_uri,omitempty"`                                       // the provider's signing keys
+	EndSessionEndpoint                         string   `json:"end_session_endpoint,omitempty"`                           // RP-initiated logout
+	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`                            // RFC 7009 token revocation
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`                         // RFC 7662 token introspection
+	ScopesSupported                            []string `json:"scopes_supported,omitempty"`                               // the scopes the provider knows
+	ResponseTypesSupported                     []string `json:"response_types_supported,omitempty"`                       // the response types it supports
+	GrantTypesSupported                        []string `json:"grant_types_supported,omitempty"`                          // the grants it supports
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported,omitempty"`          // the algorithms its ID tokens may be signed with
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported,omitempty"`               // the PKCE methods it supports
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported,omitempty"`          // the client authentication methods it accepts
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported,omitempty"` // RFC 9207: callbacks carry iss
+	BackchannelLogoutSupported                 bool     `json:"backchannel_logout_supported,omitempty"`                   // OpenID Connect Back-Channel Logout
+	BackchannelLogoutSessionSupported          bool     `json:"backchannel_logout_session_supported,omitempty"`           // logout tokens carry sid
 	// PushedAuthorizationRequestEndpoint and RequirePushedAuthorizationRequests
 	// are RFC 9126 §5's.
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`

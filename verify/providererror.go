@@ -14,10 +14,10 @@ var ErrProvider = errors.New("identity provider error")
 // ProviderError is an error answer of a provider endpoint (RFC 6749 §5.2):
 // its error code, description and URI, never its raw body.
 type ProviderError struct {
-	Status      int // HTTP status of the answer (0 when unknown)
-	Code        string
-	Description string
-	URI         string
+	Status      int    // HTTP status of the answer (0 when unknown)
+	Code        string // "error", e.g. invalid_grant
+	Description string // "error_description", as received (redacted before it is returned)
+	URI         string // "error_uri"
 }
 
 // Error describes the provider's answer: status, code and description.

@@ -15,14 +15,14 @@ import (
 // is read-only: it may be shared with every request carrying the same token
 // (see Verifier.Verify).
 type Token struct {
-	Issuer   string
-	Subject  string
-	Audience []string
+	Issuer   string   // iss, matched exactly against a trusted provider
+	Subject  string   // sub
+	Audience []string // aud, one value or several
 	// Scopes come from the space-separated "scope" claim (RFC 9068, RFC
 	// 8693) or, when absent, the "scp" claim as an array or a string
 	// (Okta, Entra).
 	Scopes    []string
-	Expiry    time.Time
+	Expiry    time.Time // exp
 	NotBefore time.Time // zero when absent
 	IssuedAt  time.Time // zero when absent
 	AuthTime  time.Time // auth_time, when the user authenticated; zero when absent

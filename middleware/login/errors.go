@@ -32,10 +32,10 @@ var (
 // is safe to show a user; Err is for logs and errors.Is and may hold detail
 // that must not reach a page.
 type AuthError struct {
-	Status  int
+	Status  int    // the HTTP status of the answer
 	Code    string // a short machine code, e.g. "invalid_state", or the provider's error code
-	Message string
-	Err     error
+	Message string // safe to show a user
+	Err     error  // the cause, for logs and errors.Is; never shown
 	// Retry is where the page's "Try again" link leads: the login path,
 	// with the page the user wanted as its return_to when the failed login
 	// knew it, or, when Require or Optional failed on a GET, that page

@@ -11,9 +11,9 @@ import (
 // P-256 private key of the .p8 file Apple lets you download once) and the
 // return URL, which Apple requires to be https.
 type AppleClient struct {
-	ServicesID, TeamID, KeyID string
-	Key                       crypto.Signer
-	RedirectURL               string
+	ServicesID, TeamID, KeyID string        // the client ID; your team's ID; the key's ID
+	Key                       crypto.Signer // the .p8 file's P-256 private key
+	RedirectURL               string        // the return URL registered with the Services ID: https
 }
 
 // Apple is "Sign in with Apple" (OpenID Connect; register a Services ID

@@ -12,7 +12,7 @@ import (
 // Client is what you register at the provider: the client (application)
 // ID and secret, and the redirect (callback) URL.
 type Client struct {
-	ID, Secret, RedirectURL string
+	ID, Secret, RedirectURL string // client ID, client secret, redirect (callback) URL
 }
 
 // Preset is a provider's ready settings. Change any field before Discover

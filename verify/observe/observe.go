@@ -28,8 +28,8 @@ type Observer interface {
 
 // Event is one thing a component did.
 type Event struct {
-	Kind    Kind
-	Outcome Outcome
+	Kind    Kind    // what was done
+	Outcome Outcome // how it ended
 
 	// Reason says why, in a short word from a fixed set per Kind (its
 	// component's documentation lists them): "signature", "expired",

@@ -21,8 +21,8 @@ type Server struct {
 	// ClientID and ClientSecret are the registered confidential client:
 	// ClientID is "gatehouse-test", ClientSecret is random per server. The
 	// default client accepts any http(s) loopback redirect URI.
-	ClientID     string
-	ClientSecret string
+	ClientID     string // "gatehouse-test"
+	ClientSecret string // random per server
 
 	srv *httptest.Server
 
