@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -47,6 +49,22 @@ type DPoPConfig struct {
 	// closest to expiry is evicted. Default 65536.
 	ReplayCacheSize int
 
+	// ReplayRecord, when set, is a record of proofs shared by several
+	// replicas (redisstore.NewReplayRecord), so that a proof one replica
+	// accepted is refused by every other. A proof that passed every other
+	// check, and is not in this process's own record, goes to FirstSeen
+	// under its key (64 lowercase hex digits: the SHA-256 of its key's
+	// thumbprint and its jti) with ttl, how long its iat stays in the
+	// window (at most MaxAge plus Leeway, at least 1 ms). FirstSeen records
+	// the key for ttl and reports whether it was not there yet, atomically:
+	// false refuses the proof as a replay (ErrDPoPProof); an error refuses
+	// it as unjudgeable (ErrUnavailable, 503 at a bearer API), never
+	// accepts it, and leaves the proof unrecorded here, so the client's
+	// retry of it is no replay. ctx is the one given to Verify.
+	ReplayRecord interface {
+		FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	}
+
 	// RequireNonce requires every proof to carry a nonce from Nonce
 	// (RFC 9449 §8). Nonces change every MaxAge and are accepted for two
 	// such periods.
@@ -62,13 +80,16 @@ type DPoPConfig struct {
 
 // DPoPVerifier checks DPoP proofs and remembers their IDs to refuse replays.
 // It is safe for concurrent use. Replicas behind one load balancer each
-// remember only the proofs they saw.
+// remember only the proofs they saw, unless they share a
+// DPoPConfig.ReplayRecord.
 type DPoPVerifier struct {
 	algs   []string
 	maxAge time.Duration
 	leeway time.Duration
 	nonces *nonceSource // nil without RequireNonce
 	seen   *replayCache
+	// shared is DPoPConfig.ReplayRecord's FirstSeen; nil without one.
+	shared func(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	keys   *headerCache
 	now    func() time.Time
 }
@@ -118,6 +139,9 @@ func NewDPoPVerifier(c DPoPConfig) (*DPoPVerifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
+	if c.ReplayRecord != nil {
+		v.shared = c.ReplayRecord.FirstSeen
+	}
 	size := c.ReplayCacheSize
 	if size <= 0 {
 		size = 1 << 16
@@ -156,11 +180,13 @@ func (v *DPoPVerifier) Nonce() string {
 // to r.Method; htu equal to r.URI; iat within MaxAge in the past and
 // Leeway in the future; the nonce, when required; ath equal to the
 // base64url SHA-256 of r.AccessToken when that is set; the thumbprint equal
-// to r.JKT when that is set; and, last, jti not seen before for this key.
+// to r.JKT when that is set; and, last, jti not seen before for this key,
+// in this process and in DPoPConfig.ReplayRecord when set (asked with ctx).
 // A proof passing every other check is remembered, so a second use fails.
 //
-// Errors match ErrDPoPProof, or ErrDPoPNonce for a missing or stale nonce.
-func (v *DPoPVerifier) Verify(proof string, r DPoPRequest) (jkt string, err error) {
+// Errors match ErrDPoPProof, or ErrDPoPNonce for a missing or stale nonce,
+// or ErrUnavailable when the ReplayRecord failed.
+func (v *DPoPVerifier) Verify(ctx context.Context, proof string, r DPoPRequest) (jkt string, err error) {
 	p, err := v.parse(proof)
 	if err != nil {
 		return "", err
@@ -197,10 +223,37 @@ func (v *DPoPVerifier) Verify(proof string, r DPoPRequest) (jkt string, err erro
 	if r.JKT != "" && subtle.ConstantTimeCompare([]byte(jkt), []byte(r.JKT)) != 1 {
 		return "", errProofKey
 	}
-	if !v.seen.first(replayKey(jkt, p.jti), iat.Add(v.maxAge), now) {
+	key, exp := replayKey(jkt, p.jti), iat.Add(v.maxAge)
+	if v.shared != nil {
+		if err := v.firstShared(ctx, key, exp, now); err != nil {
+			return "", err
+		}
+	}
+	if !v.seen.first(key, exp, now) {
 		return "", errProofReplay
 	}
 	return jkt, nil
+}
+
+// firstShared records key in the shared ReplayRecord until exp, after this
+// process's own record, which costs no round trip, found it new. Nothing is
+// recorded here before the shared record answered, so a proof refused for
+// its failure can be sent again. Two uses on this replica at once both
+// reach the shared record, which lets one through.
+func (v *DPoPVerifier) firstShared(ctx context.Context, key [sha256.Size]byte, exp, now time.Time) error {
+	if v.seen.has(key) {
+		return errProofReplay
+	}
+	ttl := max(exp.Sub(now), time.Millisecond)
+	first, err := v.shared(ctx, hex.EncodeToString(key[:]), ttl)
+	switch {
+	case err != nil:
+		return &checkError{msg: "DPoP replay record unavailable: " + err.Error(), kind: []error{ErrUnavailable, err}}
+	case !first:
+		v.seen.first(key, exp, now) // its next replay here costs no round trip
+		return errProofReplay
+	}
+	return nil
 }
 
 // replayKey identifies a proof in the replay cache: its key and jti.

@@ -87,7 +87,7 @@ func splitJWS(p string) (input, sig []byte) {
 
 func timeProof(b *testing.B, v *verify.DPoPVerifier, proof string, req verify.DPoPRequest) time.Duration {
 	t0 := time.Now()
-	if _, err := v.Verify(proof, req); err != nil {
+	if _, err := v.Verify(b.Context(), proof, req); err != nil {
 		b.Fatal(err)
 	}
 	return time.Since(t0)

@@ -142,7 +142,7 @@ func TestDPoPProofAccepted(t *testing.T) {
 		t.Run(alg, func(t *testing.T) {
 			k := newDPoPKey(t, alg)
 			v := newDPoP(t, verify.DPoPConfig{})
-			jkt, err := v.Verify(k.proof(t, "GET", apiURI, "tok", nil, nil),
+			jkt, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "tok", nil, nil),
 				verify.DPoPRequest{Method: "GET", URI: apiURI, AccessToken: "tok", JKT: k.jkt})
 			if err != nil {
 				t.Fatal(err)
@@ -159,7 +159,7 @@ func TestDPoPProofAccepted(t *testing.T) {
 func TestDPoPTokenEndpointProof(t *testing.T) {
 	k := newDPoPKey(t, "ES256")
 	v := newDPoP(t, verify.DPoPConfig{})
-	jkt, err := v.Verify(k.proof(t, "POST", "https://op.example.test/token", "", nil, nil),
+	jkt, err := v.Verify(t.Context(), k.proof(t, "POST", "https://op.example.test/token", "", nil, nil),
 		verify.DPoPRequest{Method: "POST", URI: "https://op.example.test/token"})
 	if err != nil || jkt != k.jkt {
 		t.Fatalf("jkt %q, %v", jkt, err)
@@ -214,7 +214,7 @@ func TestAttackDPoPProofs(t *testing.T) {
 	v := newDPoP(t, verify.DPoPConfig{})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := v.Verify(c.proof, c.req)
+			_, err := v.Verify(t.Context(), c.proof, c.req)
 			if !errors.Is(err, verify.ErrDPoPProof) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want ErrDPoPProof for %q", err, c.want)
 			}
@@ -240,10 +240,10 @@ func TestAttackDPoPProofReplay(t *testing.T) {
 	v := newDPoP(t, verify.DPoPConfig{})
 	p := k.proof(t, "GET", apiURI, "tok", nil, nil)
 	req := verify.DPoPRequest{Method: "GET", URI: apiURI, AccessToken: "tok", JKT: k.jkt}
-	if _, err := v.Verify(p, req); err != nil {
+	if _, err := v.Verify(t.Context(), p, req); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(p, req); !errors.Is(err, verify.ErrDPoPProof) || !strings.Contains(err.Error(), "replay") {
+	if _, err := v.Verify(t.Context(), p, req); !errors.Is(err, verify.ErrDPoPProof) || !strings.Contains(err.Error(), "replay") {
 		t.Fatalf("replayed proof: %v", err)
 	}
 }
@@ -255,10 +255,10 @@ func TestDPoPProofRefusedIsNotRemembered(t *testing.T) {
 	v := newDPoP(t, verify.DPoPConfig{})
 	claims := map[string]any{"jti": "same"}
 	req := verify.DPoPRequest{Method: "GET", URI: apiURI, AccessToken: "tok", JKT: k.jkt}
-	if _, err := v.Verify(k.proof(t, "GET", apiURI, "wrong", nil, claims), req); err == nil {
+	if _, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "wrong", nil, claims), req); err == nil {
 		t.Fatal("wrong ath accepted")
 	}
-	if _, err := v.Verify(k.proof(t, "GET", apiURI, "tok", nil, claims), req); err != nil {
+	if _, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "tok", nil, claims), req); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -275,7 +275,7 @@ func TestDPoPIatWindow(t *testing.T) {
 		{now, true}, {now.Add(-30 * time.Second), true}, {now.Add(-31 * time.Second), false},
 		{now.Add(2 * time.Second), true}, {now.Add(3 * time.Second), false},
 	} {
-		_, err := v.Verify(k.proof(t, "GET", apiURI, "", nil, map[string]any{"iat": c.iat.Unix()}),
+		_, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "", nil, map[string]any{"iat": c.iat.Unix()}),
 			verify.DPoPRequest{Method: "GET", URI: apiURI})
 		if (err == nil) != c.ok {
 			t.Errorf("iat now%+v: %v", c.iat.Sub(now), err)
@@ -306,7 +306,7 @@ func TestDPoPHTUNormalised(t *testing.T) {
 		{"https://api.example.test/%zz", "https://api.example.test/%zz", false},
 	} {
 		v := newDPoP(t, verify.DPoPConfig{})
-		_, err := v.Verify(k.proof(t, "GET", c.htu, "", nil, nil), verify.DPoPRequest{Method: "GET", URI: c.uri})
+		_, err := v.Verify(t.Context(), k.proof(t, "GET", c.htu, "", nil, nil), verify.DPoPRequest{Method: "GET", URI: c.uri})
 		if (err == nil) != c.ok {
 			t.Errorf("htu %q, request %q: %v", c.htu, c.uri, err)
 		}
@@ -321,7 +321,7 @@ func TestDPoPNonce(t *testing.T) {
 	k := newDPoPKey(t, "ES256")
 	req := verify.DPoPRequest{Method: "GET", URI: apiURI}
 	check := func(nonce any) error {
-		_, err := v.Verify(k.proof(t, "GET", apiURI, "", nil, map[string]any{"nonce": nonce, "iat": now.Unix()}), req)
+		_, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "", nil, map[string]any{"nonce": nonce, "iat": now.Unix()}), req)
 		return err
 	}
 	if err := check(nil); !errors.Is(err, verify.ErrDPoPNonce) {
@@ -350,7 +350,7 @@ func TestDPoPNonce(t *testing.T) {
 		v  *verify.DPoPVerifier
 		ok bool
 	}{{same, true}, {otherKey, false}} {
-		_, err := c.v.Verify(k.proof(t, "GET", apiURI, "", nil, map[string]any{"nonce": v.Nonce(), "iat": now.Unix()}), req)
+		_, err := c.v.Verify(t.Context(), k.proof(t, "GET", apiURI, "", nil, map[string]any{"nonce": v.Nonce(), "iat": now.Unix()}), req)
 		if (err == nil) != c.ok {
 			t.Errorf("replica (same key %v): %v", c.ok, err)
 		}
@@ -371,7 +371,7 @@ func TestNewDPoPVerifierRefusesSymmetricAlgs(t *testing.T) {
 	}
 	v := newDPoP(t, verify.DPoPConfig{Algorithms: []string{"ES256"}})
 	k := newDPoPKey(t, "EdDSA")
-	if _, err := v.Verify(k.proof(t, "GET", apiURI, "", nil, nil), verify.DPoPRequest{Method: "GET", URI: apiURI}); !errors.Is(err, verify.ErrDPoPProof) {
+	if _, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "", nil, nil), verify.DPoPRequest{Method: "GET", URI: apiURI}); !errors.Is(err, verify.ErrDPoPProof) {
 		t.Errorf("EdDSA proof with Algorithms ES256: %v", err)
 	}
 }
@@ -382,7 +382,7 @@ func TestDPoPThumbprintCanonical(t *testing.T) {
 	k := newDPoPKey(t, "ES256")
 	padded := merge(k.jwk, map[string]any{"x": k.jwk["x"].(string) + "=", "y": k.jwk["y"].(string) + "="})
 	v := newDPoP(t, verify.DPoPConfig{})
-	jkt, err := v.Verify(k.proof(t, "GET", apiURI, "", map[string]any{"jwk": padded}, nil), verify.DPoPRequest{Method: "GET", URI: apiURI})
+	jkt, err := v.Verify(t.Context(), k.proof(t, "GET", apiURI, "", map[string]any{"jwk": padded}, nil), verify.DPoPRequest{Method: "GET", URI: apiURI})
 	if err != nil || jkt != k.jkt {
 		t.Fatalf("jkt %q (want %q), %v", jkt, k.jkt, err)
 	}
@@ -399,7 +399,7 @@ func TestAttackDPoPProofReplayConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if _, err := v.Verify(p, req); err == nil {
+			if _, err := v.Verify(t.Context(), p, req); err == nil {
 				passed.Add(1)
 			}
 		})

@@ -15,8 +15,9 @@ var (
 	ErrExpired = errors.New("token expired")
 
 	// ErrUnavailable means the issuer's keys or metadata could not be
-	// fetched, so the token could not be judged either way. A bearer API
-	// answers 503, never 401: the client did nothing wrong.
+	// fetched, or a DPoPConfig.ReplayRecord failed, so the token or proof
+	// could not be judged either way. A bearer API answers 503, never 401:
+	// the client did nothing wrong.
 	ErrUnavailable = errors.New("issuer unavailable")
 
 	// ErrMetadata means a provider's discovery document was unusable: not

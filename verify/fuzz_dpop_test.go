@@ -19,8 +19,8 @@ func FuzzDPoPProof(f *testing.F) {
 	v := newDPoP(f, verify.DPoPConfig{Now: func() time.Time { return now }})
 	f.Fuzz(func(t *testing.T, proof string) {
 		req := verify.DPoPRequest{Method: "GET", URI: apiURI, AccessToken: "tok"}
-		if _, err := v.Verify(proof, req); err == nil {
-			if _, err := v.Verify(proof, req); err == nil {
+		if _, err := v.Verify(t.Context(), proof, req); err == nil {
+			if _, err := v.Verify(t.Context(), proof, req); err == nil {
 				t.Fatal("an accepted proof was accepted twice")
 			}
 		}

@@ -44,6 +44,14 @@ func (c *replayCache) first(key [sha256.Size]byte, exp, now time.Time) bool {
 	return true
 }
 
+// has reports whether key is recorded.
+func (c *replayCache) has(key [sha256.Size]byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.seen[key]
+	return ok
+}
+
 // len is the number of entries held.
 func (c *replayCache) len() int {
 	c.mu.Lock()

@@ -62,8 +62,13 @@ func (b *bearer) sender(r *http.Request, raw string, t *verify.Token) (string, *
 	if len(proofs) != 1 {
 		return "", badProof("exactly one DPoP proof header is required", nil)
 	}
-	_, err := b.DPoP.Verify(proofs[0], verify.DPoPRequest{Method: r.Method, URI: b.requestURI(r), AccessToken: raw, JKT: cnf.JKT})
+	_, err := b.DPoP.Verify(r.Context(), proofs[0], verify.DPoPRequest{Method: r.Method, URI: b.requestURI(r), AccessToken: raw, JKT: cnf.JKT})
 	switch {
+	case errors.Is(err, verify.ErrUnavailable):
+		// The shared replay record (DPoPConfig.ReplayRecord) failed: the
+		// proof could be neither accepted nor refused.
+		return "", &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
+			Description: "the DPoP replay record is unavailable; try again later", Err: err}
 	case errors.Is(err, verify.ErrDPoPNonce):
 		return b.DPoP.Nonce(), &Error{Status: http.StatusUnauthorized, Code: "use_dpop_nonce",
 			Description: "the DPoP proof must carry the nonce of the DPoP-Nonce header", Err: err}

@@ -34,7 +34,9 @@
 // while held, released by compare-and-delete), so a token refresh happens
 // once across replicas, and session.Index (DeleteBySID, DeleteBySubject), so
 // back-channel logout ends the sessions of a provider session or of a user
-// on every replica.
+// on every replica. Beside the store, NewDenyList is a deny list for
+// sessions kept in cookies, and NewReplayRecord a record of DPoP proofs for
+// verify.DPoPConfig.ReplayRecord, both shared by every replica.
 //
 // # Redis Cluster
 //

@@ -8,10 +8,12 @@ import (
 // Redis keys, all under the prefix. None holds a raw session ID, sid or
 // subject: only their SHA-256.
 //
-//	s:<hex(SHA-256(id))>  the session's values, JSON; TTL = the session's
-//	sid:<hash(iss, sid)>  sorted set of session hashes, scored by expiry
-//	sub:<hash(iss, sub)>  likewise, every session of one user
-//	lock:<hash(key)>      a Lock's token; TTL = its lease
+//	s:<hex(SHA-256(id))>     the session's values, JSON; TTL = the session's
+//	sid:<hash(iss, sid)>     sorted set of session hashes, scored by expiry
+//	sub:<hash(iss, sub)>     likewise, every session of one user
+//	lock:<hash(key)>         a Lock's token; TTL = its lease
+//	deny:<hex(SHA-256(id))>  a DenyList entry; TTL = the session's remaining life
+//	dpop:<verifier's key>    a DPoP proof seen (NewReplayRecord); TTL = its iat window
 
 // hash is the hex SHA-256 of the parts, each ended by a zero byte so that
 // ("a", "bc") and ("ab", "c") differ.
