@@ -228,29 +228,29 @@ func (v *DPoPVerifier) Verify(ctx context.Context, proof string, r DPoPRequest) 
 		if err := v.firstShared(ctx, key, exp, now); err != nil {
 			return "", err
 		}
-	}
-	if !v.seen.first(key, exp, now) {
+	} else if !v.seen.first(key, exp, now) {
 		return "", errProofReplay
 	}
 	return jkt, nil
 }
 
-// firstShared records key in the shared ReplayRecord until exp, after this
-// process's own record, which costs no round trip, found it new. Nothing is
-// recorded here before the shared record answered, so a proof refused for
-// its failure can be sent again. Two uses on this replica at once both
-// reach the shared record, which lets one through.
+// firstShared records key in the shared ReplayRecord until exp, once this
+// process's own record, which costs no round trip, found it new; the shared
+// record's answer decides. Nothing is recorded here before it answered, so
+// a proof refused for its failure can be sent again; then the key is
+// recorded here too, whatever the answer, so that the next replay here is
+// refused without a round trip. Two uses on this replica at once both reach
+// the shared record, which lets one through.
 func (v *DPoPVerifier) firstShared(ctx context.Context, key [sha256.Size]byte, exp, now time.Time) error {
 	if v.seen.has(key) {
 		return errProofReplay
 	}
-	ttl := max(exp.Sub(now), time.Millisecond)
-	first, err := v.shared(ctx, hex.EncodeToString(key[:]), ttl)
-	switch {
-	case err != nil:
+	first, err := v.shared(ctx, hex.EncodeToString(key[:]), max(exp.Sub(now), time.Millisecond))
+	if err != nil {
 		return &checkError{msg: "DPoP replay record unavailable: " + err.Error(), kind: []error{ErrUnavailable, err}}
-	case !first:
-		v.seen.first(key, exp, now) // its next replay here costs no round trip
+	}
+	v.seen.first(key, exp, now)
+	if !first {
 		return errProofReplay
 	}
 	return nil
